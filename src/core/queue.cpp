@@ -243,6 +243,12 @@ void Queue::notifyUnregister(pid_t caller, WakeList &wake)
 	}
 }
 
+pid_t Queue::notifyOwner() const
+{
+	std::lock_guard lock(mutex_);
+	return notify_.owner;
+}
+
 void Queue::closedBy(pid_t closer, WakeList &wake)
 {
 	std::lock_guard lock(mutex_);

@@ -129,6 +129,8 @@ public:
 	int notifyRegister(NotifyReg reg, WakeList &wake);
 	/** \brief mq_notify(NULL): removes the registration if \a caller owns it. */
 	void notifyUnregister(pid_t caller, WakeList &wake);
+	/** \brief The registered owner (thread group id), 0 when none. */
+	pid_t notifyOwner() const;
 	/** \brief A descriptor of this queue was closed by \a closer (mqueue_flush_file()). */
 	void closedBy(pid_t closer, WakeList &wake);
 

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+#include "filesystem.hpp"
+
+#include <cerrno>
+#include <vector>
+
+#include <sys/stat.h>
+
+namespace mqfs::fs {
+
+Filesystem::Filesystem(LimitSet &limits, uid_t uid, gid_t gid)
+	: limits_(limits), registry_(limits, this, uid, gid)
+{
+}
+
+Filesystem::~Filesystem()
+{
+	shutdown();
+}
+
+void Filesystem::setPoll(View &v, fuse_pollhandle *ph)
+{
+	std::lock_guard lock(pollMutex_);
+	/* poll.c in libfuse: keep the newest handle, drop the one it replaces. */
+	v.poll.reset(ph);
+	polls_[v.queue->ino()].insert(&v);
+}
+
+void Filesystem::dropPoll(View &v)
+{
+	std::lock_guard lock(pollMutex_);
+	auto it = polls_.find(v.queue->ino());
+	if (it != polls_.end()) {
+		it->second.erase(&v);
+		if (it->second.empty())
+			polls_.erase(it);
+	}
+	v.poll.reset();
+}
+
+void Filesystem::readinessChanged(Queue &q)
+{
+	std::vector<PollHandle> fire;
+	{
+		std::lock_guard lock(pollMutex_);
+		auto it = polls_.find(q.ino());
+		if (it == polls_.end())
+			return;
+		for (View *v : it->second)
+			if (v->poll)
+				fire.push_back(std::move(v->poll));
+		polls_.erase(it);
+	}
+	/* One notification wakes every poller of that file; the kernel polls again. */
+	for (auto &ph : fire)
+		fuse_lowlevel_notify_poll(ph.get());
+}
+
+void Filesystem::notifyEvent(Queue &q, const NotifyEvent &ev)
+{
+	/* Delivery of mq_notify() registrations arrives with the client protocol. */
+	(void)q;
+	(void)ev;
+}
+
+void Filesystem::shutdown()
+{
+	registry_.forEach([](const std::shared_ptr<Queue> &q) {
+		WakeList wake;
+		q->cancelAll(-EINTR, wake);
+	});
+}
+
+struct stat rootStat(const Registry &r)
+{
+	const DirStat d = r.dirStat();
+	struct stat st = {};
+	st.st_ino = kRootIno;
+	st.st_mode = d.mode;
+	st.st_nlink = d.nlink;
+	st.st_uid = d.uid;
+	st.st_gid = d.gid;
+	st.st_size = d.size;
+	st.st_blksize = 4096;
+	st.st_atim.tv_sec = d.atime;
+	st.st_mtim.tv_sec = d.mtime;
+	st.st_ctim.tv_sec = d.ctime;
+	return st;
+}
+
+struct stat queueStat(const Queue &q)
+{
+	const QueueStat s = q.stat();
+	struct stat st = {};
+	st.st_ino = s.ino;
+	st.st_mode = s.mode;
+	st.st_nlink = s.nlink;
+	st.st_uid = s.uid;
+	st.st_gid = s.gid;
+	st.st_size = s.size;
+	st.st_blksize = 4096;
+	st.st_atim.tv_sec = s.atime;
+	st.st_mtim.tv_sec = s.mtime;
+	st.st_ctim.tv_sec = s.ctime;
+	return st;
+}
+
+} /* namespace mqfs::fs */

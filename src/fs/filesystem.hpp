@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file filesystem.hpp
+ * @brief The state of one mqfs mount, shared by the FUSE callbacks.
+ *
+ * The callbacks (ops_*.cpp) are thin: they find the Filesystem through
+ * fuse_req_userdata(), call the core, and reply. Nothing here is global.
+ *
+ * THREAD SAFETY: the core objects lock themselves. pollMutex_ guards the
+ * poll handles and nests inside no other lock (readinessChanged() is called
+ * after the queue lock is released).
+ */
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/limits.hpp"
+#include "core/registry.hpp"
+#include "core/timer.hpp"
+#include "fuse.hpp"
+#include "node_table.hpp"
+
+namespace mqfs::fs {
+
+/** \brief One open file of a queue (the FUSE file handle): gVisor's View. */
+struct View {
+	std::shared_ptr<Queue> queue;
+	int accmode; /* O_RDONLY, O_WRONLY, O_RDWR, or 3 (neither) */
+	PollHandle poll; /* guarded by Filesystem::pollMutex_ */
+
+	bool canRead() const { return accmode == 0 || accmode == 2; }
+	bool canWrite() const { return accmode == 1 || accmode == 2; }
+};
+
+class Filesystem final : public QueueObserver
+{
+public:
+	Filesystem(LimitSet &limits, uid_t uid, gid_t gid);
+	~Filesystem() override;
+	MQFS_DISABLE_COPY_AND_MOVE(Filesystem);
+
+	static Filesystem &from(fuse_req_t req)
+	{
+		return *static_cast<Filesystem *>(fuse_req_userdata(req));
+	}
+
+	Registry &registry() { return registry_; }
+	NodeTable &nodes() { return nodes_; }
+	DeadlineTimer &timer() { return timer_; }
+	LimitSet &limits() { return limits_; }
+
+	void setSession(fuse_session *se) { session_ = se; }
+	fuse_session *session() const { return session_; }
+
+	/** \brief Find the queue of an inode the kernel knows. */
+	std::shared_ptr<Queue> queue(fuse_ino_t ino) const { return nodes_.get(ino); }
+
+	/* Poll handles, one per open file, fired when readiness changes. */
+	void setPoll(View &v, fuse_pollhandle *ph);
+	void dropPoll(View &v);
+
+	/** \brief End every parked call (unmount, shutdown). */
+	void shutdown();
+
+	/* QueueObserver */
+	void readinessChanged(Queue &q) override;
+	void notifyEvent(Queue &q, const NotifyEvent &ev) override;
+
+	/* Size limits of one round trip, negotiated at init. */
+	std::atomic<std::uint32_t> recvInline{ 64 * 1024 };
+
+private:
+	LimitSet &limits_;
+	Registry registry_;
+	NodeTable nodes_;
+	DeadlineTimer timer_;
+	fuse_session *session_ = nullptr;
+
+	std::mutex pollMutex_;
+	std::unordered_map<std::uint64_t, std::unordered_set<View *>> polls_ MQFS_GUARDED_BY(pollMutex_);
+};
+
+/** \brief Fill the operations table of the queue filesystem. */
+fuse_lowlevel_ops queueOps();
+
+/** \brief Attributes of the root or of a queue, as a struct stat. */
+struct stat rootStat(const Registry &r);
+struct stat queueStat(const Queue &q);
+
+} /* namespace mqfs::fs */
