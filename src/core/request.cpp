@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 
 namespace mqfs {
 
@@ -61,6 +62,77 @@ std::optional<CreateNameParse> decodeCreateName(std::string_view s)
 	r.value.attr = { maxmsg, msgsize };
 	r.value.name = s;
 	return r;
+}
+
+Deadline wireDeadline(std::uint32_t flags, std::int64_t ns)
+{
+	if (!(flags & MQFS_F_DEADLINE))
+		return std::nullopt;
+	return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(ns)));
+}
+
+int decodeSend(unsigned cmd, std::span<const std::byte> in, SendRequest &out)
+{
+	if (_IOC_TYPE(cmd) != MQFS_IOC_TYPE || _IOC_NR(cmd) != MQFS_IOC_SEND_NR ||
+	    _IOC_DIR(cmd) != _IOC_WRITE)
+		return -EINVAL;
+	const std::size_t size = _IOC_SIZE(cmd);
+	if (size < MQFS_HDR_SIZE || in.size() != size)
+		return -EINVAL;
+	mqfs_send_hdr h;
+	std::memcpy(&h, in.data(), sizeof(h));
+	if (h.flags & ~(MQFS_F_NONBLOCK | MQFS_F_DEADLINE))
+		return -EINVAL;
+	/* mq_send(3): "msg_prio >= MQ_PRIO_MAX" -> EINVAL */
+	if (h.prio >= kMqPrioMax)
+		return -EINVAL;
+	out.prio = h.prio;
+	out.nonblock = h.flags & MQFS_F_NONBLOCK;
+	out.deadline = wireDeadline(h.flags, h.deadline_ns);
+	out.payload = in.subspan(MQFS_HDR_SIZE);
+	return 0;
+}
+
+int decodeReadOffset(std::uint64_t off, ReadCommand &out)
+{
+	out = ReadCommand{};
+	if (!(off & MQFS_OFF_CMD))
+		return 0;
+	if (off & MQFS_OFF_XFER) {
+		out.kind = ReadCommand::Kind::Transfer;
+		out.position = off & ((1ull << MQFS_XFER_POS_BITS) - 1);
+		const std::uint64_t rest = (off & ~(MQFS_OFF_CMD | MQFS_OFF_XFER)) >> MQFS_XFER_POS_BITS;
+		if (rest > MQFS_XFER_TOKEN_MASK)
+			return -EINVAL;
+		out.token = static_cast<std::uint32_t>(rest);
+		return 0;
+	}
+	out.kind = ReadCommand::Kind::Receive;
+	out.bigBuffer = off & MQFS_RECV_BIGBUF;
+	if (off & MQFS_RECV_DEADLINE)
+		out.deadline = Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+			std::chrono::microseconds(off & MQFS_RECV_US_MASK)));
+	else if (off & MQFS_RECV_US_MASK)
+		return -EINVAL;
+	return 0;
+}
+
+std::uint64_t encodeRecvOffset(const Deadline &deadline, bool bigBuffer)
+{
+	std::uint64_t off = MQFS_OFF_RECV;
+	if (bigBuffer)
+		off |= MQFS_RECV_BIGBUF;
+	if (deadline) {
+		using namespace std::chrono;
+		const auto ns = duration_cast<nanoseconds>(deadline->time_since_epoch()).count();
+		/* Round up, so that a call never times out before its deadline; a
+		 * deadline before 1970 is simply in the past. */
+		std::uint64_t us = ns <= 0 ? 0 : static_cast<std::uint64_t>((ns + 999) / 1000);
+		if (us > MQFS_RECV_US_MASK)
+			return off; /* beyond the year 11000: no deadline at all */
+		off |= MQFS_RECV_DEADLINE | us;
+	}
+	return off;
 }
 
 } /* namespace mqfs */

@@ -10,10 +10,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "proto/mqfs_proto.h"
+#include "limits.hpp"
 #include "queue.hpp"
 
 namespace mqfs {
@@ -41,5 +43,36 @@ struct CreateNameParse {
 	CreateName value{};
 };
 std::optional<CreateNameParse> decodeCreateName(std::string_view s);
+
+/** \brief A send request (MQFS_IOC_SEND), checked. */
+struct SendRequest {
+	unsigned prio;
+	bool nonblock;
+	Deadline deadline;
+	std::span<const std::byte> payload;
+};
+
+/**
+ * \brief Decode an MQFS_IOC_SEND ioctl: \a cmd and the bytes the kernel copied in.
+ * \return 0 or -EINVAL (short, inconsistent sizes, unknown flags, prio >= MQ_PRIO_MAX)
+ */
+int decodeSend(unsigned cmd, std::span<const std::byte> in, SendRequest &out);
+
+/** \brief What a read at a command offset asks for. */
+struct ReadCommand {
+	enum class Kind { Status, Receive, Transfer } kind = Kind::Status;
+	Deadline deadline;           /* Receive */
+	bool bigBuffer = false;      /* Receive: the caller's buffer is larger than this read */
+	std::uint32_t token = 0;     /* Transfer */
+	std::uint64_t position = 0;  /* Transfer */
+};
+/** \return 0 or -EINVAL for offsets in the command range that mean nothing. */
+int decodeReadOffset(std::uint64_t off, ReadCommand &out);
+
+/** \brief The offset the library reads at to receive (deadline rounded up to a microsecond). */
+std::uint64_t encodeRecvOffset(const Deadline &deadline, bool bigBuffer);
+
+/** \brief Convert a wire deadline (flags + ns) to a Deadline. */
+Deadline wireDeadline(std::uint32_t flags, std::int64_t ns);
 
 } /* namespace mqfs */

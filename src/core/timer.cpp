@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "timer.hpp"
 
+#include <cassert>
 #include <cerrno>
 
 #include "queue.hpp"
@@ -24,6 +25,7 @@ void DeadlineTimer::arm(Waiter *w, Clock::time_point when)
 	bool first;
 	{
 		std::lock_guard lock(mutex_);
+		assert(!byWaiter_.count(w));
 		auto it = byTime_.emplace(when, w);
 		byWaiter_[w] = it;
 		first = it == byTime_.begin();
@@ -59,7 +61,9 @@ void DeadlineTimer::run()
 		}
 		auto first = byTime_.begin();
 		if (first->first > Clock::now()) {
-			cv_.wait_until(lock, first->first);
+			/* A copy: disarm() may erase the entry while we wait. */
+			const Clock::time_point when = first->first;
+			cv_.wait_until(lock, when);
 			continue;
 		}
 		Waiter *w = first->second;

@@ -56,6 +56,31 @@ std::optional<ProcStatus> readProcStatus(pid_t tid)
 	return st;
 }
 
+std::uint64_t readMsgqueueLimit(pid_t tid)
+{
+	constexpr std::uint64_t kDefault = 819200; /* the kernel's, when we cannot see */
+	if (tid <= 0)
+		return kDefault;
+	char path[64];
+	std::snprintf(path, sizeof(path), "/proc/%d/limits", static_cast<int>(tid));
+	FILE *f = std::fopen(path, "re");
+	if (!f)
+		return kDefault;
+	std::uint64_t limit = kDefault;
+	char line[256];
+	while (std::fgets(line, sizeof(line), f)) {
+		/* "Max msgqueue size         819200               819200               bytes" */
+		if (std::strncmp(line, "Max msgqueue size", 17))
+			continue;
+		char soft[32];
+		if (std::sscanf(line + 17, "%31s", soft) == 1)
+			limit = !std::strcmp(soft, "unlimited") ? ~0ull : std::strtoull(soft, nullptr, 10);
+		break;
+	}
+	std::fclose(f);
+	return limit;
+}
+
 pid_t tgidOf(pid_t tid)
 {
 	auto st = readProcStatus(tid);
@@ -73,12 +98,10 @@ Caller describeCaller(uid_t fsuid, gid_t fsgid, pid_t tid)
 		c.ruid = st->ruid;
 		c.capSysResource = st->capSysResource;
 	}
-	/* The creating process's soft limit, as rlimit() reads it in the kernel. */
-	struct rlimit rl;
-	if (tid > 0 && ::prlimit(tid, RLIMIT_MSGQUEUE, nullptr, &rl) == 0)
-		c.rlimitMsgqueue = rl.rlim_cur == RLIM_INFINITY ? ~0ull : rl.rlim_cur;
-	else
-		c.rlimitMsgqueue = 819200; /* the kernel's default, when we cannot see */
+	/* The creating process's soft limit, as rlimit() reads it in the kernel.
+	 * /proc/<tid>/limits is readable by anyone; prlimit() on another user's
+	 * process would need CAP_SYS_RESOURCE. */
+	c.rlimitMsgqueue = readMsgqueueLimit(tid);
 	return c;
 }
 

@@ -27,6 +27,9 @@ struct ProcStatus {
 /** \brief Parse /proc/<tid>/status. nullopt when the task is gone or invisible. */
 std::optional<ProcStatus> readProcStatus(pid_t tid);
 
+/** \brief The soft RLIMIT_MSGQUEUE of \a tid, from /proc/<tid>/limits (~0 = unlimited). */
+std::uint64_t readMsgqueueLimit(pid_t tid);
+
 /** \brief The thread group of \a tid (0 when unknown). */
 pid_t tgidOf(pid_t tid);
 

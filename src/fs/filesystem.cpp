@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "filesystem.hpp"
 
+#include "ops.hpp"
+
 #include <cerrno>
 #include <vector>
 
@@ -56,11 +58,11 @@ void Filesystem::readinessChanged(Queue &q)
 		fuse_lowlevel_notify_poll(ph.get());
 }
 
-void Filesystem::notifyEvent(Queue &q, const NotifyEvent &ev)
+
+void Filesystem::notifyEvent(Queue &, const NotifyEvent &ev)
 {
-	/* Delivery of mq_notify() registrations arrives with the client protocol. */
-	(void)q;
-	(void)ev;
+	if (ev.what == NotifyEvent::What::Fired && ev.reg.notify == kSigevSignal)
+		deliverSignal(ev);
 }
 
 void Filesystem::shutdown()

@@ -26,11 +26,29 @@
 
 namespace mqfs::fs {
 
+/**
+ * \brief A message larger than one round trip, on its way in or out.
+ *
+ * Staged on the View it travels through; a receive's message goes back to
+ * the head of its queue if the View is closed before it was all read.
+ */
+struct Transfer {
+	bool send;
+	pid_t tid;          /* the thread that began it */
+	Message msg;
+	unsigned prio;
+	std::uint64_t done; /* bytes copied so far */
+};
+
 /** \brief One open file of a queue (the FUSE file handle): gVisor's View. */
 struct View {
 	std::shared_ptr<Queue> queue;
 	int accmode; /* O_RDONLY, O_WRONLY, O_RDWR, or 3 (neither) */
 	PollHandle poll; /* guarded by Filesystem::pollMutex_ */
+
+	std::mutex xferMutex;
+	std::unordered_map<std::uint32_t, Transfer> xfers MQFS_GUARDED_BY(xferMutex);
+	std::uint32_t nextToken MQFS_GUARDED_BY(xferMutex) = 1;
 
 	bool canRead() const { return accmode == 0 || accmode == 2; }
 	bool canWrite() const { return accmode == 1 || accmode == 2; }

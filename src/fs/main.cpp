@@ -28,6 +28,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config_fs.hpp"
+#include "core/thread_annotations.hpp"
 #include "filesystem.hpp"
 #include "mqfs_config.h"
 #include "options.hpp"
@@ -120,6 +121,8 @@ struct SessionArgs {
 			argv.push_back(w.data());
 		args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
 	}
+	~SessionArgs() { fuse_opt_free_args(&args); }
+	MQFS_DISABLE_COPY_AND_MOVE(SessionArgs);
 };
 
 struct SessionDeleter {

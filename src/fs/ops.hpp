@@ -5,6 +5,9 @@
  */
 #pragma once
 
+#include <span>
+
+#include "core/request.hpp"
 #include "filesystem.hpp"
 #include "fuse.hpp"
 
@@ -19,6 +22,16 @@ inline void replyErr(fuse_req_t req, int rv)
 /** \brief Open a View of \a q for the file \a fi (nullptr: queue gone, or no memory). */
 View *openView(Filesystem &fs, const std::shared_ptr<Queue> &q, fuse_file_info *fi);
 void closeView(Filesystem &fs, View *v);
+
+/* ops_queue.cpp: the queue calls of the client protocol */
+void readReceive(fuse_req_t req, View &v, size_t size, const ReadCommand &cmd, bool nonblock);
+void readTransfer(fuse_req_t req, View &v, size_t size, const ReadCommand &cmd);
+/** \return false when \a cmd is not a queue call (the caller answers ENOTTY). */
+bool queueIoctl(fuse_req_t req, View &v, unsigned cmd, std::span<const std::byte> in, size_t outSize);
+/** \brief Send the signal of a fired SIGEV_SIGNAL registration. */
+void deliverSignal(const NotifyEvent &ev);
+/** \brief Give back what a closing View still has staged. */
+void abandonTransfers(View &v);
 
 /* ops_entry.cpp */
 void opLookup(fuse_req_t req, fuse_ino_t parent, const char *name);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "caller.hpp"
+#include "core/request.hpp"
 #include "proto/mqfs_proto.h"
 
 namespace mqfs::fs {
@@ -21,7 +22,7 @@ View *openView(Filesystem &fs, const std::shared_ptr<Queue> &q, fuse_file_info *
 {
 	if (fs.registry().opened(*q) < 0)
 		return nullptr;
-	auto *v = new (std::nothrow) View{ q, fi->flags & O_ACCMODE, {} };
+	auto *v = new (std::nothrow) View{ q, fi->flags & O_ACCMODE, {}, {}, {}, 1 };
 	if (!v) {
 		fs.registry().released(*q);
 		return nullptr;
@@ -37,6 +38,7 @@ View *openView(Filesystem &fs, const std::shared_ptr<Queue> &q, fuse_file_info *
 void closeView(Filesystem &fs, View *v)
 {
 	fs.dropPoll(*v);
+	abandonTransfers(*v);
 	fs.registry().released(*v->queue);
 	delete v;
 }
@@ -66,8 +68,13 @@ void opOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info *fi)
 void opRead(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info *fi)
 {
 	View &v = viewOf(fi);
-	if (static_cast<uint64_t>(off) >= MQFS_OFF_CMD)
-		return replyErr(req, -EINVAL);
+	ReadCommand cmd;
+	if (int rv = decodeReadOffset(static_cast<uint64_t>(off), cmd); rv < 0)
+		return replyErr(req, rv);
+	if (cmd.kind == ReadCommand::Kind::Receive)
+		return readReceive(req, v, size, cmd, fi->flags & O_NONBLOCK);
+	if (cmd.kind == ReadCommand::Kind::Transfer)
+		return readTransfer(req, v, size, cmd);
 
 	/* mqueue_read_file(): the text is rebuilt at every read, and a read that
 	 * returns something updates atime and ctime. */
@@ -155,7 +162,7 @@ int ioctlLimitsSet(Filesystem &fs, const fuse_ctx *ctx, const mqfs_limit_set &in
 
 } /* namespace */
 
-void opIoctl(fuse_req_t req, fuse_ino_t, unsigned int cmd, void *, fuse_file_info *,
+void opIoctl(fuse_req_t req, fuse_ino_t, unsigned int cmd, void *, fuse_file_info *fi,
 	     unsigned flags, const void *inBuf, size_t inBufSize, size_t outBufSize)
 {
 	Filesystem &fs = Filesystem::from(req);
@@ -171,7 +178,7 @@ void opIoctl(fuse_req_t req, fuse_ino_t, unsigned int cmd, void *, fuse_file_inf
 		info.magic = MQFS_PROTO_MAGIC;
 		info.version = MQFS_PROTO_VERSION;
 		info.recv_inline = fs.recvInline.load();
-		info.send_inline = 0;
+		info.send_inline = MQFS_SEND_INLINE;
 		return (void)fuse_reply_ioctl(req, 0, &info, sizeof(info));
 	}
 	case MQFS_IOC_LIMITS_GET: {
@@ -192,9 +199,13 @@ void opIoctl(fuse_req_t req, fuse_ino_t, unsigned int cmd, void *, fuse_file_inf
 		return (void)fuse_reply_ioctl(req, 0, nullptr, 0);
 	}
 	default:
-		/* mqueue files have no ioctl operation. */
-		return replyErr(req, -ENOTTY);
+		break;
 	}
+	std::span<const std::byte> in(static_cast<const std::byte *>(inBuf), inBufSize);
+	if (fi->fh && queueIoctl(req, viewOf(fi), cmd, in, outBufSize))
+		return;
+	/* mqueue files have no ioctl operation. */
+	replyErr(req, -ENOTTY);
 }
 
 } /* namespace mqfs::fs */

@@ -74,7 +74,110 @@ struct mqfs_limit_set {
 #define MQFS_CREATE_TAG_LEN 256
 #define MQFS_CREATE_TAG_HEAD "\x01mqfs-create-v1\x01"
 
+/*
+ * Queue calls.
+ *
+ * Send: one ioctl, _IOC_SIZE = 16-byte header + payload, so payloads up to
+ * MQFS_SEND_INLINE bytes take one round trip. Larger ones are staged:
+ * SEND_BEGIN (checks EBADF/EMSGSIZE, returns a token), SEND_CHUNK* (16 KiB
+ * each), SEND_COMMIT (sends, blocking like an inline send).
+ *
+ * Receive: preadv(fd, {header, buffer}, 2, MQFS_OFF_RECV | flags | deadline)
+ * where the read size is 16 + the caller's buffer length; the reply is the
+ * 16-byte struct mqfs_recv_hdr then the payload, straight into the buffer.
+ * O_NONBLOCK comes from the file (FUSE passes f_flags with every read).
+ * Buffers larger than MQFS_IOC_INFO's recv_inline set MQFS_RECV_BIGBUF and
+ * pass recv_inline bytes; when the queue's mq_msgsize does not fit that, the
+ * reply is a header with MQFS_RECV_NEED_BIG and the library uses RECV_BEGIN
+ * (an ioctl that receives and reserves the message) and reads the payload at
+ * MQFS_OFF_XFER | token << 24 | position.
+ */
+#define MQFS_HDR_SIZE 16u
+#define MQFS_RECV_INLINE 65536u /* a buffer up to this size is read in one request */
+#define MQFS_IOC_MAX_SIZE 16383u /* _IOC_SIZEBITS is 14 */
+#define MQFS_SEND_INLINE (MQFS_IOC_MAX_SIZE - MQFS_HDR_SIZE)
+#define MQFS_CHUNK_MAX (MQFS_IOC_MAX_SIZE - MQFS_HDR_SIZE)
+
+#define MQFS_F_NONBLOCK 0x1u  /* the caller's file has O_NONBLOCK */
+#define MQFS_F_DEADLINE 0x2u  /* deadline_ns is set */
+
+struct mqfs_send_hdr {
+	uint32_t prio;
+	uint32_t flags;      /* MQFS_F_* */
+	int64_t deadline_ns; /* absolute CLOCK_REALTIME */
+	/* payload follows */
+};
+
+struct mqfs_recv_hdr {
+	uint32_t len;
+	uint32_t prio;
+	uint32_t status; /* 0, or MQFS_RECV_NEED_BIG (no message taken) */
+	uint32_t magic;  /* MQFS_PROTO_MAGIC: tells a reply from /dev/zero's bytes */
+};
+#define MQFS_RECV_NEED_BIG 1u
+
 /* Offsets at or above this are commands, not the status file. */
 #define MQFS_OFF_CMD (1ull << 62)
+#define MQFS_OFF_XFER (1ull << 61)   /* with MQFS_OFF_CMD: a staged transfer */
+#define MQFS_RECV_DEADLINE (1ull << 60)
+#define MQFS_RECV_BIGBUF (1ull << 59)
+#define MQFS_RECV_US_MASK ((1ull << 58) - 1) /* deadline in microseconds, rounded up */
+#define MQFS_OFF_RECV MQFS_OFF_CMD
+#define MQFS_XFER_POS_BITS 24
+#define MQFS_XFER_TOKEN_MASK 0xffffffffull
+
+struct mqfs_xfer {
+	uint64_t len;        /* SEND_BEGIN: payload length. RECV_BEGIN: buffer length in, message length out */
+	uint32_t prio;       /* in (send) or out (receive) */
+	uint32_t flags;      /* MQFS_F_* */
+	int64_t deadline_ns;
+	uint32_t token;      /* out of *_BEGIN, in of COMMIT */
+	uint32_t reserved;
+};
+
+struct mqfs_chunk_hdr {
+	uint32_t token;
+	uint32_t reserved;
+	uint64_t offset;
+	/* data follows */
+};
+
+/* mq_getattr() and the time stamps of mq_setattr(). */
+struct mqfs_attr {
+	int64_t maxmsg;
+	int64_t msgsize;
+	int64_t curmsgs;
+	uint32_t flags; /* in: MQFS_ATTR_TOUCH (mq_setattr updates atime and ctime) */
+	uint32_t reserved;
+};
+#define MQFS_ATTR_TOUCH 0x1u
+
+/* mq_notify(). notify: SIGEV_SIGNAL 0, SIGEV_NONE 1, SIGEV_THREAD 2, or -1 for NULL. */
+struct mqfs_notify_req {
+	int32_t notify;
+	int32_t signo;
+	uint64_t value;  /* sigev_value */
+	uint64_t token;  /* SIGEV_THREAD: the helper's MQFS_IOC_NOTIFY_WAIT token */
+};
+
+/* The SIGEV_THREAD helper parks this until the registration fires or goes. */
+struct mqfs_notify_wait {
+	uint64_t token;  /* in */
+	uint32_t what;   /* out: MQFS_NOTIFY_FIRED or MQFS_NOTIFY_REMOVED */
+	uint32_t reserved;
+};
+#define MQFS_NOTIFY_FIRED 1u
+#define MQFS_NOTIFY_REMOVED 2u
+
+#define MQFS_IOC_SEND_NR 0x20
+#define MQFS_IOC_SEND(len) _IOC(_IOC_WRITE, MQFS_IOC_TYPE, MQFS_IOC_SEND_NR, MQFS_HDR_SIZE + (len))
+#define MQFS_IOC_SEND_BEGIN _IOWR(MQFS_IOC_TYPE, 0x21, struct mqfs_xfer)
+#define MQFS_IOC_SEND_CHUNK_NR 0x22
+#define MQFS_IOC_SEND_CHUNK(len) _IOC(_IOC_WRITE, MQFS_IOC_TYPE, MQFS_IOC_SEND_CHUNK_NR, MQFS_HDR_SIZE + (len))
+#define MQFS_IOC_SEND_COMMIT _IOW(MQFS_IOC_TYPE, 0x23, struct mqfs_xfer)
+#define MQFS_IOC_RECV_BEGIN _IOWR(MQFS_IOC_TYPE, 0x24, struct mqfs_xfer)
+#define MQFS_IOC_GETATTR _IOWR(MQFS_IOC_TYPE, 0x10, struct mqfs_attr)
+#define MQFS_IOC_NOTIFY _IOW(MQFS_IOC_TYPE, 0x12, struct mqfs_notify_req)
+#define MQFS_IOC_NOTIFY_WAIT _IOWR(MQFS_IOC_TYPE, 0x13, struct mqfs_notify_wait)
 
 #endif /* MQFS_PROTO_H */

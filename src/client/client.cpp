@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file client.cpp
+ * @brief The mq_* calls over the mqfs control protocol (proto/mqfs_proto.h).
+ *
+ * Error precedence follows the kernel (spec: mqueue-behaviour.md 2.7, 3, 4,
+ * 5): what glibc or the syscall entry checks without the queue (names,
+ * timeouts, priorities, notify arguments) is checked here first; the rest is
+ * the daemon's or the VFS's, in the kernel's order.
+ *
+ * EINTR: the daemon cannot ask the kernel to restart a call, so when a
+ * blocked call is interrupted the library restarts it itself (with the same
+ * absolute deadline) if every signal handler of the process was installed
+ * with SA_RESTART, as the kernel would have for the signal that came.
+ */
+#include "client.hpp"
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "core/name.hpp"
+#include "core/request.hpp"
+#include "mqfs/mqfs.h"
+#include "proto/mqfs_proto.h"
+
+namespace mqfs::client {
+
+namespace {
+
+/* Is the mount at \a root an mqfs mount of a protocol we speak? */
+int probeRoot(const std::string &root)
+{
+	int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOSYS;
+	mqfs_info info = {};
+	int rv = ::ioctl(fd, MQFS_IOC_INFO, &info);
+	::close(fd);
+	if (rv < 0 || info.magic != MQFS_PROTO_MAGIC || info.version != MQFS_PROTO_VERSION)
+		return -ENOSYS;
+	return 0;
+}
+
+std::mutex rootMutex;
+std::string cachedRoot; /* guarded by rootMutex: the last root that probed fine */
+
+/* Did every handler the process installed ask for SA_RESTART? */
+bool restartAfterSignal()
+{
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sig == SIGKILL || sig == SIGSTOP || ::sigaction(sig, nullptr, &sa) < 0)
+			continue;
+		if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
+			continue;
+		if (!(sa.sa_flags & SA_RESTART))
+			return false;
+	}
+	return true;
+}
+
+/* timespec64_valid(): the kernel's check of every timeout, first of all. */
+int checkTimeout(const struct timespec *abs, Deadline &out)
+{
+	out.reset();
+	if (!abs)
+		return 0;
+	if (abs->tv_sec < 0 || abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000L)
+		return -EINVAL;
+	using namespace std::chrono;
+	/* Beyond what a time_point holds (year 2262) is as good as never. */
+	if (abs->tv_sec >= static_cast<time_t>(INT64_MAX / 1000000000LL) - 1)
+		return 0;
+	out = Clock::time_point(duration_cast<Clock::duration>(seconds(abs->tv_sec) + nanoseconds(abs->tv_nsec)));
+	return 0;
+}
+
+void wireDeadline(const Deadline &d, std::uint32_t &flags, std::int64_t &ns)
+{
+	if (d) {
+		flags |= MQFS_F_DEADLINE;
+		ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d->time_since_epoch()).count();
+	}
+}
+
+/* An ioctl that is not ours on that file (not an mqfs queue): EBADF, as the
+ * kernel says for an fd that is not a message queue. */
+int queueIoctl(int fd, unsigned long cmd, void *arg)
+{
+	int rv = ::ioctl(fd, cmd, arg);
+	if (rv < 0) {
+		int e = errno;
+		return e == ENOTTY || e == ENOSYS ? -EBADF : -e;
+	}
+	return rv;
+}
+
+/* Run \a call, restarting it after EINTR when SA_RESTART says so. */
+template<typename F>
+auto restarting(F call)
+{
+	for (;;) {
+		auto rv = call();
+		if (rv != -EINTR || !restartAfterSignal())
+			return rv;
+	}
+}
+
+int fileFlags(int fd)
+{
+	int fl = ::fcntl(fd, F_GETFL);
+	return fl < 0 ? -errno : fl;
+}
+
+thread_local std::vector<std::byte> sendBuf;
+
+int sendInline(int fd, const char *msg, size_t len, unsigned prio, std::uint32_t flags, std::int64_t ns)
+{
+	const size_t total = MQFS_HDR_SIZE + len;
+	if (sendBuf.size() < total)
+		sendBuf.resize(total);
+	mqfs_send_hdr h = { prio, flags, ns };
+	std::memcpy(sendBuf.data(), &h, sizeof(h));
+	if (len)
+		std::memcpy(sendBuf.data() + MQFS_HDR_SIZE, msg, len);
+	return queueIoctl(fd, MQFS_IOC_SEND(len), sendBuf.data());
+}
+
+int sendStaged(int fd, const char *msg, size_t len, unsigned prio, std::uint32_t flags, std::int64_t ns)
+{
+	mqfs_xfer x = {};
+	x.len = len;
+	x.prio = prio;
+	if (int rv = queueIoctl(fd, MQFS_IOC_SEND_BEGIN, &x); rv < 0)
+		return rv;
+	if (sendBuf.size() < MQFS_IOC_MAX_SIZE)
+		sendBuf.resize(MQFS_IOC_MAX_SIZE);
+	for (size_t off = 0; off < len;) {
+		const size_t n = std::min<size_t>(len - off, MQFS_CHUNK_MAX);
+		mqfs_chunk_hdr c = { x.token, 0, off };
+		std::memcpy(sendBuf.data(), &c, sizeof(c));
+		std::memcpy(sendBuf.data() + sizeof(c), msg + off, n);
+		int rv;
+		do {
+			rv = queueIoctl(fd, MQFS_IOC_SEND_CHUNK(n), sendBuf.data());
+		} while (rv == -EINTR);
+		if (rv < 0)
+			return rv;
+		off += n;
+	}
+	x.flags = flags;
+	x.deadline_ns = ns;
+	return queueIoctl(fd, MQFS_IOC_SEND_COMMIT, &x);
+}
+
+ssize_t receiveStaged(int fd, char *msg, size_t len, unsigned *prio, const Deadline &deadline, bool nonblock)
+{
+	mqfs_xfer x = {};
+	x.len = len;
+	if (nonblock)
+		x.flags |= MQFS_F_NONBLOCK;
+	wireDeadline(deadline, x.flags, x.deadline_ns);
+	if (int rv = queueIoctl(fd, MQFS_IOC_RECV_BEGIN, &x); rv < 0)
+		return rv;
+	for (std::uint64_t pos = 0; pos < x.len;) {
+		const std::uint64_t off = MQFS_OFF_CMD | MQFS_OFF_XFER |
+					  (static_cast<std::uint64_t>(x.token) << MQFS_XFER_POS_BITS) | pos;
+		ssize_t n = ::pread(fd, msg + pos, x.len - pos, static_cast<off_t>(off));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		pos += static_cast<std::uint64_t>(n);
+	}
+	if (prio)
+		*prio = x.prio;
+	return static_cast<ssize_t>(x.len);
+}
+
+} /* namespace */
+
+int rootPath(std::string &out)
+{
+	const char *env = std::getenv("MQFS_ROOT");
+	std::string root = env && *env ? env : MQFS_DEFAULT_ROOT;
+	{
+		std::lock_guard lock(rootMutex);
+		if (root == cachedRoot) {
+			out = root;
+			return 0;
+		}
+	}
+	if (int rv = probeRoot(root); rv < 0)
+		return rv;
+	std::lock_guard lock(rootMutex);
+	cachedRoot = root;
+	out = root;
+	return 0;
+}
+
+int open(const char *name, int oflag, mode_t mode, const struct mq_attr *attr)
+{
+	if (!name)
+		return -EINVAL;
+	if (int rv = checkPosixName(name); rv < 0)
+		return rv;
+	std::string root;
+	if (int rv = rootPath(root); rv < 0)
+		return rv;
+	const std::string qname = name + 1;
+	const std::string path = root + "/" + qname;
+	const int acc = oflag & O_ACCMODE;
+	/* mq_open() fds are always close-on-exec; O_TRUNC truncates nothing and
+	 * O_CREAT/O_EXCL are ours to handle. */
+	const int flags = (oflag & ~(O_CREAT | O_EXCL | O_TRUNC | O_DIRECTORY)) | O_CLOEXEC;
+
+	/* The queue may come and go between our create and open attempts;
+	 * the kernel does each attempt atomically, we retry. */
+	for (int attempt = 0; attempt < 100; attempt++) {
+		if (oflag & O_CREAT) {
+			std::string cpath = path;
+			if (attr)
+				cpath = root + "/" + encodeCreateName(qname, attr->mq_maxmsg, attr->mq_msgsize);
+			int fd = ::open(cpath.c_str(), flags | O_CREAT | O_EXCL, mode);
+			if (fd >= 0)
+				return fd;
+			if (errno != EEXIST)
+				return -errno;
+			/* mq_open(3): "O_CREAT and O_EXCL ... queue already exists" -> EEXIST */
+			if (oflag & O_EXCL)
+				return -EEXIST;
+		}
+		/* An existing queue with access mode O_WRONLY|O_RDWR: EINVAL, before
+		 * permissions are looked at. */
+		if (acc == O_ACCMODE) {
+			int pfd = ::open(path.c_str(), O_PATH | O_CLOEXEC);
+			if (pfd < 0) {
+				if (errno == ENOENT && (oflag & O_CREAT))
+					continue;
+				return -errno;
+			}
+			::close(pfd);
+			return -EINVAL;
+		}
+		int fd = ::open(path.c_str(), flags);
+		if (fd >= 0)
+			return fd;
+		if (errno == ENOENT && (oflag & O_CREAT))
+			continue;
+		return -errno;
+	}
+	return -EAGAIN;
+}
+
+int unlink(const char *name)
+{
+	if (!name)
+		return -EINVAL;
+	if (int rv = checkPosixName(name); rv < 0)
+		return rv;
+	std::string root;
+	if (int rv = rootPath(root); rv < 0)
+		return rv;
+	const std::string path = root + "/" + (name + 1);
+	if (::unlink(path.c_str()) < 0) {
+		/* glibc mq_unlink(): the kernel's EPERM (sticky bit) becomes EACCES. */
+		return errno == EPERM ? -EACCES : -errno;
+	}
+	return 0;
+}
+
+int timedsend(int fd, const char *msg, size_t len, unsigned prio, const struct timespec *abs)
+{
+	Deadline deadline;
+	if (int rv = checkTimeout(abs, deadline); rv < 0)
+		return rv;
+	/* mq_send(3): "msg_prio >= MQ_PRIO_MAX" -> EINVAL, before the fd. */
+	if (prio >= MQ_PRIO_MAX)
+		return -EINVAL;
+	return restarting([&]() -> int {
+		int fl = fileFlags(fd);
+		if (fl < 0)
+			return fl;
+		std::uint32_t flags = (fl & O_NONBLOCK) ? MQFS_F_NONBLOCK : 0;
+		std::int64_t ns = 0;
+		wireDeadline(deadline, flags, ns);
+		if (len <= MQFS_SEND_INLINE)
+			return sendInline(fd, msg, len, prio, flags, ns);
+		return sendStaged(fd, msg, len, prio, flags, ns);
+	});
+}
+
+ssize_t timedreceive(int fd, char *msg, size_t len, unsigned *prio, const struct timespec *abs)
+{
+	Deadline deadline;
+	if (int rv = checkTimeout(abs, deadline); rv < 0)
+		return rv;
+	return restarting([&]() -> ssize_t {
+		const bool big = len > MQFS_RECV_INLINE;
+		const size_t n = big ? MQFS_RECV_INLINE : len;
+		mqfs_recv_hdr h = {};
+		iovec iov[2] = { { &h, sizeof(h) }, { msg, n } };
+		ssize_t got = ::preadv(fd, iov, n ? 2 : 1, static_cast<off_t>(encodeRecvOffset(deadline, big)));
+		if (got < 0) {
+			int e = errno;
+			/* Not a queue of ours: a pipe, a directory, another file. */
+			if (e == ESPIPE || e == EISDIR || e == EINVAL || e == ENXIO)
+				return -EBADF;
+			return -e;
+		}
+		if (static_cast<size_t>(got) < sizeof(h) || h.magic != MQFS_PROTO_MAGIC)
+			return -EBADF;
+		if (h.status == MQFS_RECV_NEED_BIG) {
+			int fl = fileFlags(fd);
+			if (fl < 0)
+				return fl;
+			return receiveStaged(fd, msg, len, prio, deadline, fl & O_NONBLOCK);
+		}
+		if (prio)
+			*prio = h.prio;
+		return static_cast<ssize_t>(h.len);
+	});
+}
+
+int getattr(int fd, struct mq_attr *attr)
+{
+	mqfs_attr a = {};
+	if (int rv = queueIoctl(fd, MQFS_IOC_GETATTR, &a); rv < 0)
+		return rv;
+	int fl = fileFlags(fd);
+	if (fl < 0)
+		return fl;
+	if (attr) {
+		*attr = {};
+		attr->mq_flags = fl & O_NONBLOCK;
+		attr->mq_maxmsg = a.maxmsg;
+		attr->mq_msgsize = a.msgsize;
+		attr->mq_curmsgs = a.curmsgs;
+	}
+	return 0;
+}
+
+int setattr(int fd, const struct mq_attr *newattr, struct mq_attr *oldattr)
+{
+	/* mq_getsetattr(): unknown mq_flags bits -> EINVAL, before the fd. */
+	if (newattr && (newattr->mq_flags & ~static_cast<long>(O_NONBLOCK)))
+		return -EINVAL;
+	mqfs_attr a = {};
+	a.flags = newattr ? MQFS_ATTR_TOUCH : 0;
+	if (int rv = queueIoctl(fd, MQFS_IOC_GETATTR, &a); rv < 0)
+		return rv;
+	int fl = fileFlags(fd);
+	if (fl < 0)
+		return fl;
+	if (oldattr) {
+		*oldattr = {};
+		oldattr->mq_flags = fl & O_NONBLOCK;
+		oldattr->mq_maxmsg = a.maxmsg;
+		oldattr->mq_msgsize = a.msgsize;
+		oldattr->mq_curmsgs = a.curmsgs;
+	}
+	if (newattr) {
+		/* Only O_NONBLOCK of the open file changes, exactly as F_SETFL would. */
+		const int want = (fl & ~O_NONBLOCK) | (newattr->mq_flags & O_NONBLOCK);
+		if (want != fl && ::fcntl(fd, F_SETFL, want) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+int notify(int fd, const struct sigevent *sev)
+{
+	mqfs_notify_req n = {};
+	if (!sev) {
+		n.notify = -1;
+	} else {
+		/* mq_notify(3): EINVAL for a bad sigev_notify or signal, before the fd. */
+		if (sev->sigev_notify != SIGEV_SIGNAL && sev->sigev_notify != SIGEV_NONE &&
+		    sev->sigev_notify != SIGEV_THREAD)
+			return -EINVAL;
+		if (sev->sigev_notify == SIGEV_SIGNAL &&
+		    (sev->sigev_signo < 0 || sev->sigev_signo > NSIG - 1))
+			return -EINVAL;
+		n.notify = sev->sigev_notify;
+		n.signo = sev->sigev_signo;
+		n.value = reinterpret_cast<std::uintptr_t>(sev->sigev_value.sival_ptr);
+	}
+	return queueIoctl(fd, MQFS_IOC_NOTIFY, &n);
+}
+
+} /* namespace mqfs::client */

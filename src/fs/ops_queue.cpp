@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file ops_queue.cpp
+ * @brief The queue calls of the client protocol (see proto/mqfs_proto.h).
+ *
+ * Error order is the kernel's: the library checks what needs no queue
+ * (timeout validity, priority, mq_notify arguments); the kernel's VFS gives
+ * EBADF for a read on a file without read access; we check the rest in the
+ * order of ipc/mqueue.c (EBADF for access, then EMSGSIZE, then EAGAIN or
+ * blocking).
+ */
+#include "ops.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <new>
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "caller.hpp"
+#include "parked.hpp"
+#include "proto/mqfs_proto.h"
+
+namespace mqfs::fs {
+
+static_assert(sizeof(mqfs_send_hdr) == MQFS_HDR_SIZE);
+static_assert(sizeof(mqfs_recv_hdr) == MQFS_HDR_SIZE);
+static_assert(sizeof(mqfs_chunk_hdr) == MQFS_HDR_SIZE);
+static_assert(sizeof(mqfs_xfer) == 32);
+static_assert(sizeof(mqfs_attr) == 32);
+static_assert(sizeof(mqfs_notify_req) == 24);
+
+namespace {
+
+/* The sender as the siginfo of a notification shows it. Resolved lazily:
+ * only a send that fires a notification pays for the /proc read. */
+Sender senderOf(fuse_req_t req)
+{
+	return Sender{ fuse_req_ctx(req)->pid, fuse_req_ctx(req)->uid };
+}
+
+/* A receive whose caller has gone: the message goes back to its queue. */
+void giveBack(Queue &q, Message &msg, unsigned prio)
+{
+	WakeList wake;
+	q.requeue(std::move(msg), prio, wake);
+}
+
+void replyInline(fuse_req_t req, Queue &q, void *, Message &msg, unsigned prio)
+{
+	/* The caller was interrupted (or killed) before we could answer: do not
+	 * hand it a message it may never see. */
+	if (fuse_req_interrupted(req)) {
+		giveBack(q, msg, prio);
+		fuse_reply_err(req, EINTR);
+		return;
+	}
+	if (replyMessage(req, msg, prio) != 0)
+		giveBack(q, msg, prio);
+}
+
+/* Run one receive: at once, or parked with \a fn as the reply. */
+void doReceive(fuse_req_t req, View &v, size_t bufLen, const Deadline &deadline, bool nonblock,
+	       ParkedReceive::ReplyFn fn, void *context)
+{
+	Filesystem &fs = Filesystem::from(req);
+	auto *w = nonblock ? nullptr : new (std::nothrow) ParkedReceive(v.queue, req, fs, fn);
+	if (!nonblock && !w)
+		return replyErr(req, -ENOMEM);
+	if (w) {
+		w->deadline = deadline;
+		w->context = context;
+		w->arm();
+	}
+	Message msg;
+	unsigned prio = 0;
+	int rv;
+	{
+		WakeList wake;
+		rv = v.queue->receive(bufLen, msg, prio, w, wake);
+	}
+	if (rv == kParked)
+		return;
+	/* Not parked: let go of the waiter (before the reply frees req), then
+	 * answer here as it would have. */
+	if (w)
+		w->discard();
+	if (rv < 0)
+		return replyErr(req, rv);
+	fn(req, *v.queue, context, msg, prio);
+}
+
+void replyBigBegin(fuse_req_t req, Queue &q, void *context, Message &msg, unsigned prio)
+{
+	View &v = *static_cast<View *>(context);
+	if (fuse_req_interrupted(req)) {
+		giveBack(q, msg, prio);
+		fuse_reply_err(req, EINTR);
+		return;
+	}
+	mqfs_xfer out = {};
+	out.len = msg.size();
+	out.prio = prio;
+	std::uint32_t token = 0;
+	if (msg.size()) {
+		std::lock_guard lock(v.xferMutex);
+		token = v.nextToken++;
+		if (!token)
+			token = v.nextToken++;
+		v.xfers[token] = Transfer{ false, fuse_req_ctx(req)->pid, std::move(msg), prio, 0 };
+	}
+	out.token = token;
+	if (fuse_reply_ioctl(req, 0, &out, sizeof(out)) != 0 && token) {
+		std::unique_lock lock(v.xferMutex);
+		auto it = v.xfers.find(token);
+		if (it != v.xfers.end()) {
+			Transfer t = std::move(it->second);
+			v.xfers.erase(it);
+			lock.unlock();
+			giveBack(*v.queue, t.msg, t.prio);
+		}
+	}
+}
+
+/* Run one send: at once, or parked until there is room. */
+void doSend(fuse_req_t req, View &v, Message &msg, unsigned prio, const Deadline &deadline,
+	    bool nonblock)
+{
+	Filesystem &fs = Filesystem::from(req);
+	auto *w = nonblock ? nullptr : new (std::nothrow) ParkedSend(Waiter::Kind::Send, v.queue, req, fs);
+	if (!nonblock && !w)
+		return replyErr(req, -ENOMEM);
+	if (w) {
+		w->deadline = deadline;
+		w->arm();
+	}
+	int rv;
+	{
+		WakeList wake;
+		rv = v.queue->send(msg, prio, senderOf(req), w, wake);
+	}
+	if (rv == kParked)
+		return;
+	if (w)
+		w->discard();
+	if (rv < 0)
+		return replyErr(req, rv);
+	fuse_reply_ioctl(req, 0, nullptr, 0);
+}
+
+int ioctlSend(fuse_req_t req, View &v, unsigned cmd, std::span<const std::byte> in)
+{
+	SendRequest r;
+	if (int rv = decodeSend(cmd, in, r); rv < 0)
+		return rv;
+	/* mq_send(3): "mqdes ... is not open for writing" -> EBADF */
+	if (!v.canWrite())
+		return -EBADF;
+	if (static_cast<long>(r.payload.size()) > v.queue->attr().msgsize)
+		return -EMSGSIZE;
+	Message msg(r.payload);
+	doSend(req, v, msg, r.prio, r.deadline, r.nonblock);
+	return 0;
+}
+
+int ioctlSendBegin(fuse_req_t req, View &v, std::span<const std::byte> in)
+{
+	mqfs_xfer x;
+	if (in.size() != sizeof(x))
+		return -EINVAL;
+	std::memcpy(&x, in.data(), sizeof(x));
+	if (x.prio >= kMqPrioMax || (x.flags & ~(MQFS_F_NONBLOCK | MQFS_F_DEADLINE)))
+		return -EINVAL;
+	if (!v.canWrite())
+		return -EBADF;
+	/* Checked before anything is allocated: at most mq_msgsize bytes. */
+	if (x.len > static_cast<std::uint64_t>(v.queue->attr().msgsize))
+		return -EMSGSIZE;
+	Transfer t{ true, fuse_req_ctx(req)->pid, Message::withSize(x.len), x.prio, 0 };
+	std::uint32_t token;
+	{
+		std::lock_guard lock(v.xferMutex);
+		/* One staged send per thread and file: a new one replaces the old. */
+		for (auto it = v.xfers.begin(); it != v.xfers.end();) {
+			if (it->second.send && it->second.tid == t.tid)
+				it = v.xfers.erase(it);
+			else
+				++it;
+		}
+		token = v.nextToken++;
+		if (!token)
+			token = v.nextToken++;
+		v.xfers.emplace(token, std::move(t));
+	}
+	x.token = token;
+	fuse_reply_ioctl(req, 0, &x, sizeof(x));
+	return 0;
+}
+
+int ioctlSendChunk(fuse_req_t req, View &v, unsigned cmd, std::span<const std::byte> in)
+{
+	mqfs_chunk_hdr h;
+	if (_IOC_DIR(cmd) != _IOC_WRITE || in.size() != _IOC_SIZE(cmd) || in.size() < sizeof(h))
+		return -EINVAL;
+	std::memcpy(&h, in.data(), sizeof(h));
+	auto data = in.subspan(sizeof(h));
+	std::lock_guard lock(v.xferMutex);
+	auto it = v.xfers.find(h.token);
+	if (it == v.xfers.end() || !it->second.send)
+		return -EINVAL;
+	Transfer &t = it->second;
+	if (h.offset != t.done || data.size() > t.msg.size() - t.done)
+		return -EINVAL;
+	if (!data.empty())
+		std::memcpy(t.msg.data() + t.done, data.data(), data.size());
+	t.done += data.size();
+	fuse_reply_ioctl(req, 0, nullptr, 0);
+	return 0;
+}
+
+int ioctlSendCommit(fuse_req_t req, View &v, std::span<const std::byte> in)
+{
+	mqfs_xfer x;
+	if (in.size() != sizeof(x))
+		return -EINVAL;
+	std::memcpy(&x, in.data(), sizeof(x));
+	if (x.flags & ~(MQFS_F_NONBLOCK | MQFS_F_DEADLINE))
+		return -EINVAL;
+	Transfer t;
+	{
+		std::lock_guard lock(v.xferMutex);
+		auto it = v.xfers.find(x.token);
+		if (it == v.xfers.end() || !it->second.send || it->second.done != it->second.msg.size())
+			return -EINVAL;
+		t = std::move(it->second);
+		v.xfers.erase(it);
+	}
+	doSend(req, v, t.msg, t.prio, wireDeadline(x.flags, x.deadline_ns), x.flags & MQFS_F_NONBLOCK);
+	return 0;
+}
+
+int ioctlRecvBegin(fuse_req_t req, View &v, std::span<const std::byte> in)
+{
+	mqfs_xfer x;
+	if (in.size() != sizeof(x))
+		return -EINVAL;
+	std::memcpy(&x, in.data(), sizeof(x));
+	if (x.flags & ~(MQFS_F_NONBLOCK | MQFS_F_DEADLINE))
+		return -EINVAL;
+	/* mq_receive(3): "mqdes ... is not open for reading" -> EBADF */
+	if (!v.canRead())
+		return -EBADF;
+	const size_t bufLen = x.len > SIZE_MAX ? SIZE_MAX : static_cast<size_t>(x.len);
+	doReceive(req, v, bufLen, wireDeadline(x.flags, x.deadline_ns), x.flags & MQFS_F_NONBLOCK,
+		  replyBigBegin, &v);
+	return 0;
+}
+
+int ioctlGetattr(fuse_req_t req, View &v, std::span<const std::byte> in)
+{
+	mqfs_attr a;
+	if (in.size() != sizeof(a))
+		return -EINVAL;
+	std::memcpy(&a, in.data(), sizeof(a));
+	if (a.flags & ~MQFS_ATTR_TOUCH)
+		return -EINVAL;
+	/* mq_setattr() with new attributes updates atime and ctime. */
+	if (a.flags & MQFS_ATTR_TOUCH)
+		v.queue->touchAC();
+	const QueueCounts c = v.queue->counts();
+	a = {};
+	a.maxmsg = c.attr.maxmsg;
+	a.msgsize = c.attr.msgsize;
+	a.curmsgs = c.curmsgs;
+	fuse_reply_ioctl(req, 0, &a, sizeof(a));
+	return 0;
+}
+
+/* Delivery of SIGEV_SIGNAL: a pidfd taken at registration, so a recycled
+ * pid never receives it. */
+class SignalTarget final : public NotifyTarget
+{
+public:
+	explicit SignalTarget(int pidfd) : pidfd_(pidfd) {}
+	~SignalTarget() override
+	{
+		if (pidfd_ >= 0)
+			::close(pidfd_);
+	}
+	int pidfd() const { return pidfd_; }
+
+private:
+	int pidfd_;
+};
+
+int ioctlNotify(fuse_req_t req, View &v, std::span<const std::byte> in)
+{
+	mqfs_notify_req n;
+	if (in.size() != sizeof(n))
+		return -EINVAL;
+	std::memcpy(&n, in.data(), sizeof(n));
+	const pid_t owner = tgidOf(fuse_req_ctx(req)->pid);
+	if (!owner)
+		return -ESRCH;
+	WakeList wake;
+	if (n.notify == -1) {
+		/* mq_notify(NULL): only the owner's removes it; otherwise 0. */
+		v.queue->notifyUnregister(owner, wake);
+		fuse_reply_ioctl(req, 0, nullptr, 0);
+		return 0;
+	}
+	/* mq_notify(3): "sevp->sigev_notify is not one of the permitted values",
+	 * "sigev_signo is not a valid signal number" -> EINVAL */
+	if (n.notify != kSigevSignal && n.notify != kSigevNone)
+		return n.notify == kSigevThread ? -ENOSYS : -EINVAL;
+	if (n.notify == kSigevSignal && (n.signo < 0 || n.signo > _NSIG - 1))
+		return -EINVAL;
+	NotifyReg reg;
+	reg.owner = owner;
+	reg.notify = n.notify;
+	reg.signo = n.notify == kSigevSignal ? n.signo : 0;
+	reg.value = n.value;
+	if (n.notify == kSigevSignal) {
+		int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, owner, 0));
+		if (pidfd < 0)
+			return -errno;
+		try {
+			reg.target = std::make_shared<SignalTarget>(pidfd);
+		} catch (const std::bad_alloc &) {
+			::close(pidfd);
+			return -ENOMEM;
+		}
+	}
+	if (int rv = v.queue->notifyRegister(std::move(reg), wake); rv < 0)
+		return rv;
+	fuse_reply_ioctl(req, 0, nullptr, 0);
+	return 0;
+}
+
+} /* namespace */
+
+void deliverSignal(const NotifyEvent &ev)
+{
+	auto *t = dynamic_cast<SignalTarget *>(ev.reg.target.get());
+	/* signo 0 uses the registration up and delivers nothing. */
+	if (!t || ev.reg.signo == 0)
+		return;
+	siginfo_t si = {};
+	si.si_signo = ev.reg.signo;
+	si.si_code = SI_MESGQ;
+	si.si_errno = 0;
+	si.si_value.sival_ptr = reinterpret_cast<void *>(static_cast<uintptr_t>(ev.reg.value));
+	const pid_t tgid = tgidOf(ev.sender.pid);
+	si.si_pid = tgid ? tgid : ev.sender.pid;
+	if (auto st = readProcStatus(ev.sender.pid))
+		si.si_uid = st->ruid;
+	else
+		si.si_uid = ev.sender.ruid;
+	::syscall(SYS_pidfd_send_signal, t->pidfd(), ev.reg.signo, &si, 0);
+}
+
+void readReceive(fuse_req_t req, View &v, size_t size, const ReadCommand &cmd, bool nonblock)
+{
+	if (!v.canRead())
+		return replyErr(req, -EBADF);
+	if (size < MQFS_HDR_SIZE)
+		return replyErr(req, -EINVAL);
+	const size_t bufLen = size - MQFS_HDR_SIZE;
+	/* The caller's buffer is larger than one read; if mq_msgsize does not
+	 * fit in this one, the library must go the staged way (RECV_BEGIN). */
+	if (cmd.bigBuffer && bufLen < static_cast<size_t>(v.queue->attr().msgsize)) {
+		mqfs_recv_hdr h = {};
+		h.status = MQFS_RECV_NEED_BIG;
+		h.magic = MQFS_PROTO_MAGIC;
+		return (void)fuse_reply_buf(req, reinterpret_cast<const char *>(&h), sizeof(h));
+	}
+	doReceive(req, v, bufLen, cmd.deadline, nonblock, replyInline, nullptr);
+}
+
+void readTransfer(fuse_req_t req, View &v, size_t size, const ReadCommand &cmd)
+{
+	std::unique_lock lock(v.xferMutex);
+	auto it = v.xfers.find(cmd.token);
+	if (it == v.xfers.end() || it->second.send)
+		return replyErr(req, -EINVAL);
+	Transfer &t = it->second;
+	if (cmd.position != t.done || cmd.position > t.msg.size())
+		return replyErr(req, -EINVAL);
+	const size_t n = std::min<size_t>(size, t.msg.size() - t.done);
+	if (fuse_reply_buf(req, reinterpret_cast<const char *>(t.msg.data() + t.done), n) != 0) {
+		/* The reader went away mid-message: it never got it whole. */
+		Transfer gone = std::move(t);
+		v.xfers.erase(it);
+		lock.unlock();
+		giveBack(*v.queue, gone.msg, gone.prio);
+		return;
+	}
+	t.done += n;
+	if (t.done == t.msg.size())
+		v.xfers.erase(it);
+}
+
+void abandonTransfers(View &v)
+{
+	std::vector<Transfer> back;
+	{
+		std::lock_guard lock(v.xferMutex);
+		for (auto &[token, t] : v.xfers)
+			if (!t.send)
+				back.push_back(std::move(t));
+		v.xfers.clear();
+	}
+	for (auto &t : back)
+		giveBack(*v.queue, t.msg, t.prio);
+}
+
+bool queueIoctl(fuse_req_t req, View &v, unsigned cmd, std::span<const std::byte> in, size_t)
+{
+	int rv;
+	if (_IOC_TYPE(cmd) == MQFS_IOC_TYPE && _IOC_NR(cmd) == MQFS_IOC_SEND_NR)
+		rv = ioctlSend(req, v, cmd, in);
+	else if (_IOC_TYPE(cmd) == MQFS_IOC_TYPE && _IOC_NR(cmd) == MQFS_IOC_SEND_CHUNK_NR)
+		rv = ioctlSendChunk(req, v, cmd, in);
+	else if (cmd == MQFS_IOC_SEND_BEGIN)
+		rv = ioctlSendBegin(req, v, in);
+	else if (cmd == MQFS_IOC_SEND_COMMIT)
+		rv = ioctlSendCommit(req, v, in);
+	else if (cmd == MQFS_IOC_RECV_BEGIN)
+		rv = ioctlRecvBegin(req, v, in);
+	else if (cmd == MQFS_IOC_GETATTR)
+		rv = ioctlGetattr(req, v, in);
+	else if (cmd == MQFS_IOC_NOTIFY)
+		rv = ioctlNotify(req, v, in);
+	else
+		return false;
+	if (rv < 0)
+		replyErr(req, rv);
+	return true;
+}
+
+} /* namespace mqfs::fs */
