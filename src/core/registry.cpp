@@ -200,6 +200,16 @@ void Registry::setDirAttr(const AttrChange &c)
 		dirCtime_ = *c.ctime;
 }
 
+void Registry::dirAccessed()
+{
+	std::lock_guard lock(mutex_);
+	/* relatime_need_update(): when atime is not newer than mtime or ctime,
+	 * or is a day old. */
+	const time_t now = std::time(nullptr);
+	if (dirAtime_ <= dirMtime_ || dirAtime_ <= dirCtime_ || now - dirAtime_ >= 24 * 3600)
+		dirAtime_ = now;
+}
+
 std::size_t Registry::queueCount() const
 {
 	std::lock_guard lock(mutex_);

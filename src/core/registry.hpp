@@ -100,6 +100,8 @@ public:
 
 	DirStat dirStat() const;
 	void setDirAttr(const AttrChange &c);
+	/** \brief The directory was read: atime follows the relatime rule. */
+	void dirAccessed();
 
 	std::size_t queueCount() const;
 	std::uint64_t charged(uid_t ruid) const;

@@ -10,13 +10,20 @@
  * are those of the queue filesystem, live: a change applies to the next
  * mq_open() without a remount.
  *
- * THREAD SAFETY: served by one thread; the LimitSet is atomic.
+ * Permissions are checked here rather than by default_permissions, because
+ * /proc answers ENOENT, not EACCES, to anyone creating a name in its 0555
+ * directory: reading is for everyone, writing for root (and the owner).
+ *
+ * THREAD SAFETY: served by one thread; the LimitSet is atomic, times under mutex_.
  */
 #pragma once
 
+#include <array>
 #include <ctime>
+#include <mutex>
 
 #include "core/limits.hpp"
+#include "core/thread_annotations.hpp"
 #include "fuse.hpp"
 
 namespace mqfs::fs {
@@ -24,23 +31,28 @@ namespace mqfs::fs {
 class ConfigFs
 {
 public:
-	ConfigFs(LimitSet &limits, uid_t uid, gid_t gid)
-		: limits_(limits), uid_(uid), gid_(gid), mountTime_(std::time(nullptr))
-	{
-	}
+	ConfigFs(LimitSet &limits, uid_t uid, gid_t gid);
 
 	static fuse_lowlevel_ops ops();
 
 	LimitSet &limits() { return limits_; }
 	uid_t uid() const { return uid_; }
 	gid_t gid() const { return gid_; }
-	time_t mountTime() const { return mountTime_; }
+	/** \brief May the caller write the limits (root of the namespace, here: root or the owner)? */
+	bool privileged(uid_t caller) const { return caller == 0 || caller == uid_; }
+
+	struct Times {
+		timespec atime, mtime, ctime;
+	};
+	Times times(fuse_ino_t ino) const;
+	void setTimes(fuse_ino_t ino, const Times &t);
 
 private:
 	LimitSet &limits_;
 	const uid_t uid_;
 	const gid_t gid_;
-	const time_t mountTime_;
+	mutable std::mutex mutex_;
+	std::array<Times, 1 + kLimitCount> times_ MQFS_GUARDED_BY(mutex_); /* by ino - 1 */
 };
 
 } /* namespace mqfs::fs */

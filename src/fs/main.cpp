@@ -198,7 +198,7 @@ int main(int argc, char **argv)
 	fs.setSession(se.get());
 
 	Session cse;
-	std::vector<std::string> cfgOpts = { "default_permissions", "fsname=" + o.source + "-config",
+	std::vector<std::string> cfgOpts = { "fsname=" + o.source + "-config",
 					     "subtype=mqfs-config", "nosuid", "nodev", "noexec" };
 	if (o.allowOther)
 		cfgOpts.push_back("allow_other");

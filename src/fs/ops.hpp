@@ -46,6 +46,7 @@ void opRmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
 void opMkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
 void opSymlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name);
 void opLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname);
+void opListxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
 void opRename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 	      const char *newname, unsigned int flags);
 

@@ -32,6 +32,9 @@ void opReaddir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file
 	if (ino != kRootIno)
 		return replyErr(req, -ENOTDIR);
 
+	/* touch_atime() under the default relatime. */
+	if (off == 0)
+		fs.registry().dirAccessed();
 	std::vector<char> buf(size);
 	size_t used = 0;
 	auto add = [&](const char *name, fuse_ino_t entIno, mode_t mode, off_t next) {

@@ -106,7 +106,7 @@ void opGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info *)
 	fuse_reply_attr(req, &st, 0);
 }
 
-void opSetattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int toSet, fuse_file_info *)
+void opSetattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int toSet, fuse_file_info *fi)
 {
 	Filesystem &fs = Filesystem::from(req);
 	const time_t now = std::time(nullptr);
@@ -128,6 +128,10 @@ void opSetattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int toSet, fus
 		c.mtime = now;
 	else if (toSet & FUSE_SET_ATTR_MTIME)
 		c.mtime = attr->st_mtim.tv_sec;
+	/* ftruncate(2) sets ATTR_MTIME|ATTR_CTIME, but FUSE does not forward an
+	 * mtime with a size change on an open file: it comes with the handle. */
+	if ((toSet & FUSE_SET_ATTR_SIZE) && fi && !c.mtime)
+		c.mtime = now;
 	/* chmod, chown and utimes change ctime; a plain truncate(2) (size only)
 	 * changes no time at all on the kernel's simple_setattr(). */
 	if (c.mode || c.uid || c.gid || c.atime || c.mtime || (toSet & FUSE_SET_ATTR_CTIME))
@@ -213,6 +217,15 @@ void opSymlink(fuse_req_t req, const char *, fuse_ino_t, const char *)
 void opLink(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char *)
 {
 	replyErr(req, -EPERM);
+}
+
+void opListxattr(fuse_req_t req, fuse_ino_t, size_t size)
+{
+	/* mqueue has no xattr handler: listing gives nothing, getting EOPNOTSUPP. */
+	if (size == 0)
+		fuse_reply_xattr(req, 0);
+	else
+		fuse_reply_buf(req, nullptr, 0);
 }
 
 void opRename(fuse_req_t req, fuse_ino_t, const char *, fuse_ino_t, const char *, unsigned int)

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <new>
 
 #include <fcntl.h>
@@ -61,6 +62,16 @@ void opOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info *fi)
 	View *v = openView(fs, q, fi);
 	if (!v)
 		return replyErr(req, -ENOENT);
+	/* handle_truncate(): ATTR_SIZE | ATTR_MTIME | ATTR_CTIME | ATTR_OPEN;
+	 * the messages and the status text stay. */
+	if (fi->flags & O_TRUNC) {
+		const time_t now = std::time(nullptr);
+		AttrChange c;
+		c.size = 0;
+		c.mtime = now;
+		c.ctime = now;
+		q->setAttr(c);
+	}
 	if (fuse_reply_open(req, fi) != 0)
 		closeView(fs, v);
 }

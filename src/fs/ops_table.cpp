@@ -23,8 +23,10 @@ void opInit(void *userdata, fuse_conn_info *conn)
 	/* ioctls on the root directory carry the mount-wide calls. */
 	if (conn->capable & FUSE_CAP_IOCTL_DIR)
 		conn->want |= FUSE_CAP_IOCTL_DIR;
-	/* O_TRUNC must reach us as a setattr: it changes st_size only. */
-	conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
+	/* O_TRUNC comes with the open (a setattr would not say it is one):
+	 * it sets st_size to 0 and updates mtime and ctime, nothing else. */
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	/* No readdirplus: ls would cache attributes we never want cached. */
 	conn->want &= ~(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
 	/* One read carries at most max_pages pages; a user buffer and a header
@@ -72,6 +74,7 @@ fuse_lowlevel_ops queueOps()
 	ops.statfs      = opStatfs;
 	ops.create      = opCreate;
 	ops.ioctl       = opIoctl;
+	ops.listxattr   = opListxattr;
 	ops.poll        = opPoll;
 	return ops;
 }
