@@ -19,7 +19,10 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <atomic>
 #include <mutex>
+
+#include <pthread.h>
 #include <string>
 #include <vector>
 
@@ -186,6 +189,141 @@ ssize_t receiveStaged(int fd, char *msg, size_t len, unsigned *prio, const Deadl
 	if (prio)
 		*prio = x.prio;
 	return static_cast<ssize_t>(x.len);
+}
+
+/*
+ * SIGEV_THREAD. Like glibc, a helper thread with every signal blocked waits
+ * for the notification (here: a parked MQFS_IOC_NOTIFY_WAIT on the queue's
+ * fd) and starts the user's function in a new detached thread made with a
+ * copy of the user's attributes.
+ */
+struct ThreadNotify {
+	int fd;
+	std::uint64_t token;
+	void (*fn)(union sigval);
+	union sigval value;
+	bool hasAttr = false;
+	pthread_attr_t attr;
+	sigset_t mask; /* of the thread that called mq_notify() */
+};
+
+void *runNotifyFunction(void *arg)
+{
+	auto *tn = static_cast<ThreadNotify *>(arg);
+	auto fn = tn->fn;
+	union sigval v = tn->value;
+	if (tn->hasAttr)
+		pthread_attr_destroy(&tn->attr);
+	delete tn;
+	fn(v);
+	return nullptr;
+}
+
+void *notifyHelper(void *arg)
+{
+	auto *tn = static_cast<ThreadNotify *>(arg);
+	mqfs_notify_wait w = {};
+	w.token = tn->token;
+	int rv;
+	do {
+		rv = ::ioctl(tn->fd, MQFS_IOC_NOTIFY_WAIT, &w);
+	} while (rv < 0 && errno == EINTR);
+	if (rv == 0 && w.what == MQFS_NOTIFY_FIRED) {
+		pthread_attr_t def;
+		pthread_attr_t *attr = tn->hasAttr ? &tn->attr : &def;
+		if (!tn->hasAttr)
+			pthread_attr_init(&def);
+		pthread_attr_setdetachstate(attr, PTHREAD_CREATE_DETACHED);
+		/* The new thread starts with the signal mask of the creator: the
+		 * process's, not this helper's fully blocked one. */
+		sigset_t old;
+		pthread_t t;
+		pthread_sigmask(SIG_SETMASK, &tn->mask, &old);
+		const bool hadAttr = tn->hasAttr;
+		if (pthread_create(&t, attr, runNotifyFunction, tn) == 0)
+			tn = nullptr;
+		pthread_sigmask(SIG_SETMASK, &old, nullptr);
+		if (!hadAttr)
+			pthread_attr_destroy(&def);
+	}
+	if (tn) {
+		if (tn->hasAttr)
+			pthread_attr_destroy(&tn->attr);
+		delete tn;
+	}
+	return nullptr;
+}
+
+/* Copy what pthread_create() reads of the caller's attributes. */
+void copyAttr(const pthread_attr_t *from, pthread_attr_t *to)
+{
+	pthread_attr_init(to);
+	size_t n;
+	int i;
+	struct sched_param sp;
+	if (pthread_attr_getstacksize(from, &n) == 0)
+		pthread_attr_setstacksize(to, n);
+	if (pthread_attr_getguardsize(from, &n) == 0)
+		pthread_attr_setguardsize(to, n);
+	if (pthread_attr_getinheritsched(from, &i) == 0)
+		pthread_attr_setinheritsched(to, i);
+	if (pthread_attr_getschedpolicy(from, &i) == 0)
+		pthread_attr_setschedpolicy(to, i);
+	if (pthread_attr_getschedparam(from, &sp) == 0)
+		pthread_attr_setschedparam(to, &sp);
+	if (pthread_attr_getscope(from, &i) == 0)
+		pthread_attr_setscope(to, i);
+}
+
+int notifyThread(int fd, const struct sigevent *sev)
+{
+	static std::atomic<std::uint64_t> counter{ 0 };
+	auto *tn = new ThreadNotify;
+	tn->fd = fd;
+	tn->token = (static_cast<std::uint64_t>(::getpid()) << 32) ^ ++counter ^
+		    static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(tn));
+	tn->fn = sev->sigev_notify_function;
+	tn->value = sev->sigev_value;
+	if (sev->sigev_notify_attributes) {
+		copyAttr(sev->sigev_notify_attributes, &tn->attr);
+		tn->hasAttr = true;
+	}
+	pthread_sigmask(SIG_SETMASK, nullptr, &tn->mask);
+	const std::uint64_t token = tn->token;
+
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_t ha;
+	pthread_attr_init(&ha);
+	pthread_attr_setdetachstate(&ha, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&ha, 64 * 1024);
+	pthread_t t;
+	int rc = pthread_create(&t, &ha, notifyHelper, tn);
+	pthread_attr_destroy(&ha);
+	pthread_sigmask(SIG_SETMASK, &old, nullptr);
+	if (rc != 0) {
+		if (tn->hasAttr)
+			pthread_attr_destroy(&tn->attr);
+		delete tn;
+		return -EAGAIN;
+	}
+
+	/* Register once the helper's wait is parked (the daemon says EAGAIN
+	 * until then); on failure the daemon ends the wait and the helper
+	 * frees itself. */
+	mqfs_notify_req n = {};
+	n.notify = SIGEV_THREAD;
+	n.value = reinterpret_cast<std::uintptr_t>(sev->sigev_value.sival_ptr);
+	n.token = token;
+	for (int i = 0; i < 20000; i++) {
+		int rv = queueIoctl(fd, MQFS_IOC_NOTIFY, &n);
+		if (rv != -EAGAIN)
+			return rv;
+		struct timespec ts = { 0, 100000 };
+		::nanosleep(&ts, nullptr);
+	}
+	return -EAGAIN;
 }
 
 } /* namespace */
@@ -392,6 +530,8 @@ int notify(int fd, const struct sigevent *sev)
 		if (sev->sigev_notify == SIGEV_SIGNAL &&
 		    (sev->sigev_signo < 0 || sev->sigev_signo > NSIG - 1))
 			return -EINVAL;
+		if (sev->sigev_notify == SIGEV_THREAD)
+			return notifyThread(fd, sev);
 		n.notify = sev->sigev_notify;
 		n.signo = sev->sigev_signo;
 		n.value = reinterpret_cast<std::uintptr_t>(sev->sigev_value.sival_ptr);

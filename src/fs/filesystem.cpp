@@ -2,6 +2,7 @@
 #include "filesystem.hpp"
 
 #include "ops.hpp"
+#include "proto/mqfs_proto.h"
 
 #include <cerrno>
 #include <vector>
@@ -63,10 +64,58 @@ void Filesystem::notifyEvent(Queue &, const NotifyEvent &ev)
 {
 	if (ev.what == NotifyEvent::What::Fired && ev.reg.notify == kSigevSignal)
 		deliverSignal(ev);
+	if (ev.reg.notify == kSigevThread) {
+		if (auto *w = dynamic_cast<ThreadWait *>(ev.reg.target.get()))
+			w->answer(ev.what == NotifyEvent::What::Fired ? MQFS_NOTIFY_FIRED
+								   : MQFS_NOTIFY_REMOVED);
+	}
+}
+
+void ThreadWait::answer(std::uint32_t what)
+{
+	fuse_req_t r;
+	{
+		std::lock_guard lock(mutex);
+		r = req;
+		req = nullptr;
+	}
+	if (!r)
+		return;
+	/* Waits for a running interrupt callback, which will find req gone. */
+	fuse_req_interrupt_func(r, nullptr, nullptr);
+	mqfs_notify_wait out = {};
+	out.token = token;
+	out.what = what;
+	fuse_reply_ioctl(r, 0, &out, sizeof(out));
+}
+
+int Filesystem::parkThreadWait(const std::shared_ptr<ThreadWait> &w)
+{
+	std::lock_guard lock(waitMutex_);
+	auto [it, inserted] = threadWaits_.try_emplace({ w->tgid, w->token }, w);
+	return inserted ? 0 : -EBUSY;
+}
+
+std::shared_ptr<ThreadWait> Filesystem::takeThreadWait(pid_t tgid, std::uint64_t token)
+{
+	std::lock_guard lock(waitMutex_);
+	auto it = threadWaits_.find({ tgid, token });
+	if (it == threadWaits_.end())
+		return nullptr;
+	auto w = std::move(it->second);
+	threadWaits_.erase(it);
+	return w;
 }
 
 void Filesystem::shutdown()
 {
+	std::map<std::pair<pid_t, std::uint64_t>, std::shared_ptr<ThreadWait>> waits;
+	{
+		std::lock_guard lock(waitMutex_);
+		waits.swap(threadWaits_);
+	}
+	for (auto &[key, w] : waits)
+		w->answer(MQFS_NOTIFY_REMOVED);
 	registry_.forEach([](const std::shared_ptr<Queue> &q) {
 		WakeList wake;
 		q->cancelAll(-EINTR, wake);

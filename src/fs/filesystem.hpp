@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -54,6 +55,24 @@ struct View {
 	bool canWrite() const { return accmode == 1 || accmode == 2; }
 };
 
+/**
+ * \brief The parked MQFS_IOC_NOTIFY_WAIT of a SIGEV_THREAD helper thread.
+ *
+ * Parked first (keyed by the process and a token), bound to a registration
+ * by MQFS_IOC_NOTIFY, answered once: FIRED, REMOVED, or EINTR if its caller
+ * dies. LIFECYCLE: whoever takes req (under mutex) answers it, after
+ * unregistering the interrupt callback outside the mutex.
+ */
+struct ThreadWait final : NotifyTarget {
+	std::mutex mutex;
+	fuse_req_t req MQFS_GUARDED_BY(mutex) = nullptr;
+	pid_t tgid = 0;
+	std::uint64_t token = 0;
+
+	/** \brief Answer the wait with \a what (MQFS_NOTIFY_*), if still parked. */
+	void answer(std::uint32_t what);
+};
+
 class Filesystem final : public QueueObserver
 {
 public:
@@ -81,6 +100,11 @@ public:
 	void setPoll(View &v, fuse_pollhandle *ph);
 	void dropPoll(View &v);
 
+	/* SIGEV_THREAD waits not yet bound to a registration. */
+	/** \return 0 or -EBUSY (token in use) */
+	int parkThreadWait(const std::shared_ptr<ThreadWait> &w);
+	std::shared_ptr<ThreadWait> takeThreadWait(pid_t tgid, std::uint64_t token);
+
 	/** \brief End every parked call (unmount, shutdown). */
 	void shutdown();
 
@@ -97,6 +121,10 @@ private:
 	NodeTable nodes_;
 	DeadlineTimer timer_;
 	fuse_session *session_ = nullptr;
+
+	std::mutex waitMutex_;
+	std::map<std::pair<pid_t, std::uint64_t>, std::shared_ptr<ThreadWait>> threadWaits_
+		MQFS_GUARDED_BY(waitMutex_);
 
 	std::mutex pollMutex_;
 	std::unordered_map<std::uint64_t, std::unordered_set<View *>> polls_ MQFS_GUARDED_BY(pollMutex_);

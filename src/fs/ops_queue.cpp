@@ -313,8 +313,8 @@ int ioctlNotify(fuse_req_t req, View &v, std::span<const std::byte> in)
 	}
 	/* mq_notify(3): "sevp->sigev_notify is not one of the permitted values",
 	 * "sigev_signo is not a valid signal number" -> EINVAL */
-	if (n.notify != kSigevSignal && n.notify != kSigevNone)
-		return n.notify == kSigevThread ? -ENOSYS : -EINVAL;
+	if (n.notify != kSigevSignal && n.notify != kSigevNone && n.notify != kSigevThread)
+		return -EINVAL;
 	if (n.notify == kSigevSignal && (n.signo < 0 || n.signo > _NSIG - 1))
 		return -EINVAL;
 	NotifyReg reg;
@@ -333,9 +333,85 @@ int ioctlNotify(fuse_req_t req, View &v, std::span<const std::byte> in)
 			return -ENOMEM;
 		}
 	}
-	if (int rv = v.queue->notifyRegister(std::move(reg), wake); rv < 0)
+	std::shared_ptr<ThreadWait> tw;
+	if (n.notify == kSigevThread) {
+		/* The helper thread's wait must be parked already; the library
+		 * retries while it is on its way. */
+		tw = Filesystem::from(req).takeThreadWait(owner, n.token);
+		/* EBUSY does not wait for the helper. */
+		if (v.queue->notifyOwner()) {
+			if (tw)
+				tw->answer(MQFS_NOTIFY_REMOVED);
+			return -EBUSY;
+		}
+		if (!tw)
+			return -EAGAIN;
+		reg.token = n.token;
+		reg.target = tw;
+	}
+	if (int rv = v.queue->notifyRegister(std::move(reg), wake); rv < 0) {
+		if (tw)
+			tw->answer(MQFS_NOTIFY_REMOVED);
 		return rv;
+	}
 	fuse_reply_ioctl(req, 0, nullptr, 0);
+	return 0;
+}
+
+void threadWaitInterrupted(fuse_req_t, void *data)
+{
+	auto *w = static_cast<ThreadWait *>(data);
+	fuse_req_t r;
+	{
+		std::lock_guard lock(w->mutex);
+		r = w->req;
+		w->req = nullptr;
+	}
+	/* Called with libfuse's req lock held: reply, but do not unregister. */
+	if (r)
+		fuse_reply_err(r, EINTR);
+}
+
+int ioctlNotifyWait(fuse_req_t req, std::span<const std::byte> in)
+{
+	Filesystem &fs = Filesystem::from(req);
+	mqfs_notify_wait nw;
+	if (in.size() != sizeof(nw))
+		return -EINVAL;
+	std::memcpy(&nw, in.data(), sizeof(nw));
+	const pid_t tgid = tgidOf(fuse_req_ctx(req)->pid);
+	if (!tgid)
+		return -ESRCH;
+	std::shared_ptr<ThreadWait> w;
+	try {
+		w = std::make_shared<ThreadWait>();
+	} catch (const std::bad_alloc &) {
+		return -ENOMEM;
+	}
+	w->tgid = tgid;
+	w->token = nw.token;
+	{
+		std::lock_guard lock(w->mutex);
+		w->req = req;
+	}
+	fuse_req_interrupt_func(req, threadWaitInterrupted, w.get());
+	{
+		std::lock_guard lock(w->mutex);
+		if (!w->req)
+			return 0; /* interrupted already, and answered */
+	}
+	if (fs.parkThreadWait(w) < 0) {
+		fuse_req_t r;
+		{
+			std::lock_guard lock(w->mutex);
+			r = w->req;
+			w->req = nullptr;
+		}
+		if (r) {
+			fuse_req_interrupt_func(r, nullptr, nullptr);
+			fuse_reply_err(r, EBUSY);
+		}
+	}
 	return 0;
 }
 
@@ -433,6 +509,8 @@ bool queueIoctl(fuse_req_t req, View &v, unsigned cmd, std::span<const std::byte
 		rv = ioctlGetattr(req, v, in);
 	else if (cmd == MQFS_IOC_NOTIFY)
 		rv = ioctlNotify(req, v, in);
+	else if (cmd == MQFS_IOC_NOTIFY_WAIT)
+		rv = ioctlNotifyWait(req, in);
 	else
 		return false;
 	if (rv < 0)
