@@ -154,11 +154,10 @@ int sendStaged(int fd, const char *msg, size_t len, unsigned prio, std::uint32_t
 		mqfs_chunk_hdr c = { x.token, 0, off };
 		std::memcpy(sendBuf.data(), &c, sizeof(c));
 		std::memcpy(sendBuf.data() + sizeof(c), msg + off, n);
-		int rv;
-		do {
-			rv = queueIoctl(fd, MQFS_IOC_SEND_CHUNK(n), sendBuf.data());
-		} while (rv == -EINTR);
-		if (rv < 0)
+		/* An EINTR here ends the send like one of a blocked send would (the
+		 * caller restarts it under SA_RESTART); the next SEND_BEGIN of this
+		 * thread drops the half-staged message in the daemon. */
+		if (int rv = queueIoctl(fd, MQFS_IOC_SEND_CHUNK(n), sendBuf.data()); rv < 0)
 			return rv;
 		off += n;
 	}
