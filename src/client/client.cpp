@@ -366,9 +366,16 @@ int open(const char *name, int oflag, mode_t mode, const struct mq_attr *attr)
 	 * the kernel does each attempt atomically, we retry. */
 	for (int attempt = 0; attempt < 100; attempt++) {
 		if (oflag & O_CREAT) {
+			/* Attributes, and the no-access of access mode 3, travel in a
+			 * create name (see mqfs(7)). */
 			std::string cpath = path;
-			if (attr)
-				cpath = root + "/" + encodeCreateName(qname, attr->mq_maxmsg, attr->mq_msgsize);
+			if (attr || acc == O_ACCMODE) {
+				std::optional<QueueAttr> qa;
+				if (attr)
+					qa = QueueAttr{ attr->mq_maxmsg, attr->mq_msgsize };
+				cpath = root + "/" +
+					encodeCreateName(qname, qa, acc == O_ACCMODE ? kCreateNoAccess : 0);
+			}
 			int fd = ::open(cpath.c_str(), flags | O_CREAT | O_EXCL, mode);
 			if (fd >= 0)
 				return fd;

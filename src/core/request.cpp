@@ -17,12 +17,15 @@ std::string_view createTag()
 	return tag;
 }
 
-std::string encodeCreateName(std::string_view name, long maxmsg, long msgsize)
+std::string encodeCreateName(std::string_view name, const std::optional<QueueAttr> &attr,
+			     unsigned flags)
 {
 	std::string s(createTag());
-	s += std::to_string(maxmsg);
+	s += attr ? std::to_string(attr->maxmsg) : "-";
 	s += ',';
-	s += std::to_string(msgsize);
+	s += attr ? std::to_string(attr->msgsize) : "-";
+	s += ',';
+	s += std::to_string(flags);
 	s += ',';
 	s += name;
 	return s;
@@ -54,12 +57,20 @@ std::optional<CreateNameParse> decodeCreateName(std::string_view s)
 	s.remove_prefix(tag.size());
 
 	CreateNameParse r;
-	long maxmsg, msgsize;
-	if (!takeLong(s, maxmsg) || !takeLong(s, msgsize)) {
+	long maxmsg, msgsize, flags;
+	if (s.substr(0, 4) == "-,-,") {
+		s.remove_prefix(4);
+	} else if (takeLong(s, maxmsg) && takeLong(s, msgsize)) {
+		r.value.attr = QueueAttr{ maxmsg, msgsize };
+	} else {
 		r.error = -EINVAL;
 		return r;
 	}
-	r.value.attr = { maxmsg, msgsize };
+	if (!takeLong(s, flags) || flags < 0 || (flags & ~static_cast<long>(kCreateNoAccess))) {
+		r.error = -EINVAL;
+		return r;
+	}
+	r.value.flags = static_cast<unsigned>(flags);
 	r.value.name = s;
 	return r;
 }

@@ -23,16 +23,24 @@ namespace mqfs {
 /** \brief The 256-byte tag that starts every create name. */
 std::string_view createTag();
 
-/** \brief Build the create name for queue \a name with \a attr (the library's side). */
-std::string encodeCreateName(std::string_view name, long maxmsg, long msgsize);
+/** \brief The descriptor of a create name's open has neither read nor write
+ * access (mq_open() with O_WRONLY|O_RDWR: the kernel creates the queue and
+ * gives an fd that can do neither; FUSE shows us O_RDWR). */
+inline constexpr unsigned kCreateNoAccess = 0x1;
+
+/** \brief Build the create name for queue \a name (the library's side). */
+std::string encodeCreateName(std::string_view name, const std::optional<QueueAttr> &attr,
+			     unsigned flags);
 
 struct CreateName {
-	QueueAttr attr;
+	std::optional<QueueAttr> attr; /* nullopt: the defaults */
+	unsigned flags;                /* kCreate* */
 	std::string_view name;
 };
 
 /**
- * \brief Decode a create name.
+ * \brief Decode a create name: "TAG<maxmsg>,<msgsize>,<flags>,<name>", where
+ * maxmsg and msgsize are both "-" for the default attributes.
  *
  * \return nullopt when \a s is not a create name at all (a plain name);
  *         otherwise the attributes and the queue name, or error < 0 when it

@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <ctime>
 
+#include <fcntl.h>
+
 #include <sys/stat.h>
 
 #include "caller.hpp"
@@ -35,7 +37,8 @@ fuse_entry_param entryOf(const Queue &q)
 }
 
 /* Create queue \a rawName for the caller of \a req (a plain or a create name). */
-Result<std::shared_ptr<Queue>> createQueue(fuse_req_t req, const char *rawName, mode_t mode)
+Result<std::shared_ptr<Queue>> createQueue(fuse_req_t req, const char *rawName, mode_t mode,
+					   unsigned *flags = nullptr)
 {
 	Filesystem &fs = Filesystem::from(req);
 	std::string_view name = rawName;
@@ -45,6 +48,8 @@ Result<std::shared_ptr<Queue>> createQueue(fuse_req_t req, const char *rawName, 
 			return Result<std::shared_ptr<Queue>>::error(cn->error);
 		name = cn->value.name;
 		attr = cn->value.attr;
+		if (flags)
+			*flags = cn->value.flags;
 	}
 	if (int rv = checkQueueName(name); rv < 0)
 		return Result<std::shared_ptr<Queue>>::error(rv);
@@ -175,13 +180,16 @@ void opCreate(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, 
 	Filesystem &fs = Filesystem::from(req);
 	if (parent != kRootIno)
 		return replyErr(req, -ENOTDIR);
-	auto q = createQueue(req, name, mode);
+	unsigned flags = 0;
+	auto q = createQueue(req, name, mode, &flags);
 	if (!q)
 		return replyErr(req, q.error());
 
 	View *v = openView(fs, *q, fi);
 	if (!v)
 		return replyErr(req, -ENOENT);
+	if (flags & kCreateNoAccess)
+		v->accmode = O_ACCMODE;
 	fuse_entry_param e = entryOf(**q);
 	fs.nodes().ref(*q);
 	if (fuse_reply_create(req, &e, fi) != 0) {

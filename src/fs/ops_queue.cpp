@@ -338,12 +338,8 @@ int ioctlNotify(fuse_req_t req, View &v, std::span<const std::byte> in)
 		/* The helper thread's wait must be parked already; the library
 		 * retries while it is on its way. */
 		tw = Filesystem::from(req).takeThreadWait(owner, n.token);
-		/* EBUSY does not wait for the helper. */
-		if (v.queue->notifyOwner()) {
-			if (tw)
-				tw->answer(MQFS_NOTIFY_REMOVED);
-			return -EBUSY;
-		}
+		/* Even EBUSY waits for the helper: its wait must be answered, or
+		 * it would hold the queue file open for ever. */
 		if (!tw)
 			return -EAGAIN;
 		reg.token = n.token;

@@ -68,7 +68,8 @@ struct mqfs_limit_set {
 #define MQFS_IOC_LIMITS_SET _IOW(MQFS_IOC_TYPE, 0x03, struct mqfs_limit_set)
 
 /*
- * Create names. "TAG<maxmsg>,<msgsize>,<name>", TAG being exactly 256 bytes,
+ * Create names. "TAG<maxmsg>,<msgsize>,<flags>,<name>" (maxmsg and msgsize
+ * both "-" for the defaults; flags 1: access mode 3), TAG being exactly 256 bytes,
  * so that no queue name (at most NAME_MAX = 255 bytes) can be one.
  */
 #define MQFS_CREATE_TAG_LEN 256

@@ -14,7 +14,7 @@ fi
 BUILD=$(cd "$1" && pwd)
 T=$(mktemp -d)
 fails=0
-daemons() { pgrep -x mqfs || true; }
+daemons() { pgrep -x mqfs --ns $$ --nslist mnt || true; }
 cleanup() {
 	for m in $(grep " $T/" /proc/self/mounts | awk '{print $2}'); do umount "$m" 2>/dev/null; done
 	umount "$bindir" 2>/dev/null
