@@ -3,14 +3,15 @@
  * @file mqfs.hpp
  * @brief POSIX message queues through an mqfs mount: the C++ API.
  *
- * MessageQueue owns one queue descriptor (closed by its destructor). No
+ * Needs C++20 (std::span). MessageQueue owns one queue descriptor (closed by its destructor). No
  * exceptions: operations return 0 (or a length) or a negative errno, and a
  * queue that failed to open is !isValid() with error() telling why.
  *
  * \code
  * mqfs::MessageQueue q("/jobs", O_CREAT | O_RDWR, 0600, mqfs::Attr{ 64, 1024 });
- * if (!q.isValid()) return q.error();
- * q.send("hello", 3);
+ * if (!q.isValid())
+ *         return -q.error();           // a positive errno
+ * q.send(std::string_view("hello"), 3); // priority 3
  * std::array<std::byte, 1024> buf;
  * unsigned prio;
  * ssize_t n = q.receive(buf, &prio);

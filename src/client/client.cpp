@@ -57,6 +57,7 @@ int probeRoot(const std::string &root)
 
 std::mutex rootMutex;
 std::string cachedRoot; /* guarded by rootMutex: the last root that probed fine */
+dev_t cachedDev = 0;    /* its st_dev: an unmounted root shows another one */
 
 /* Did every handler the process installed ask for SA_RESTART? */
 bool restartAfterSignal()
@@ -331,9 +332,12 @@ int rootPath(std::string &out)
 {
 	const char *env = std::getenv("MQFS_ROOT");
 	std::string root = env && *env ? env : MQFS_DEFAULT_ROOT;
+	struct stat st;
+	if (::stat(root.c_str(), &st) < 0)
+		return -ENOSYS;
 	{
 		std::lock_guard lock(rootMutex);
-		if (root == cachedRoot) {
+		if (root == cachedRoot && st.st_dev == cachedDev) {
 			out = root;
 			return 0;
 		}
@@ -342,6 +346,7 @@ int rootPath(std::string &out)
 		return rv;
 	std::lock_guard lock(rootMutex);
 	cachedRoot = root;
+	cachedDev = st.st_dev;
 	out = root;
 	return 0;
 }
