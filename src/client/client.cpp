@@ -21,6 +21,7 @@
 #include <cstring>
 #include <atomic>
 #include <mutex>
+#include <new>
 
 #include <pthread.h>
 #include <string>
@@ -55,9 +56,19 @@ int probeRoot(const std::string &root)
 	return 0;
 }
 
-std::mutex rootMutex;
-std::string cachedRoot; /* guarded by rootMutex: the last root that probed fine */
-dev_t cachedDev = 0;    /* its st_dev: an unmounted root shows another one */
+/*
+ * The last root that probed fine, with its st_dev (an unmounted root shows
+ * another one). Lock-free, so that a fork() while another thread is in here
+ * leaves nothing locked in the child. Never freed (one entry per change), so
+ * that it outlives every caller: atexit handlers and other libraries'
+ * destructors may call us after our own destructors ran, and constructors
+ * before our constructors.
+ */
+struct RootCache {
+	std::string root;
+	dev_t dev;
+};
+std::atomic<const RootCache *> cachedRoot{ nullptr };
 
 /* Did every handler the process installed ask for SA_RESTART? */
 bool restartAfterSignal()
@@ -102,7 +113,19 @@ void wireDeadline(const Deadline &d, std::uint32_t &flags, std::int64_t &ns)
  * kernel says for an fd that is not a message queue. */
 int queueIoctl(int fd, unsigned long cmd, void *arg)
 {
+	/* The calls that block are cancellation points, as glibc's system
+	 * calls are: cancellable inside the system call only (SYSCALL_CANCEL). */
+	const bool blocking = (_IOC_TYPE(cmd) == MQFS_IOC_TYPE && _IOC_NR(cmd) == MQFS_IOC_SEND_NR) ||
+			      cmd == MQFS_IOC_SEND_COMMIT || cmd == MQFS_IOC_RECV_BEGIN;
+	int oldType = PTHREAD_CANCEL_DEFERRED;
+	if (blocking)
+		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &oldType);
 	int rv = ::ioctl(fd, cmd, arg);
+	if (blocking) {
+		const int e = errno;
+		pthread_setcanceltype(oldType, nullptr);
+		errno = e;
+	}
 	if (rv < 0) {
 		int e = errno;
 		return e == ENOTTY || e == ENOSYS ? -EBADF : -e;
@@ -127,7 +150,37 @@ int fileFlags(int fd)
 	return fl < 0 ? -errno : fl;
 }
 
-thread_local std::vector<std::byte> sendBuf;
+/*
+ * Each thread's send buffer. Not a thread_local object with a destructor:
+ * the main thread's run at the start of exit(), before the atexit handlers,
+ * which may still send. A key frees a thread's buffer when the thread ends;
+ * the main thread's lives as long as the process.
+ */
+class SendBuffer
+{
+public:
+	std::byte *data() const { return data_; }
+	size_t size() const { return size_; }
+	void resize(size_t n)
+	{
+		void *p = std::realloc(data_, n);
+		if (!p)
+			throw std::bad_alloc();
+		static const bool keyMade = [] {
+			return pthread_key_create(&key_, [](void *b) { std::free(b); }) == 0;
+		}();
+		if (keyMade)
+			pthread_setspecific(key_, p);
+		data_ = static_cast<std::byte *>(p);
+		size_ = n;
+	}
+
+private:
+	static inline pthread_key_t key_;
+	static inline thread_local std::byte *data_ = nullptr;
+	static inline thread_local size_t size_ = 0;
+};
+SendBuffer sendBuf;
 
 int sendInline(int fd, const char *msg, size_t len, unsigned prio, std::uint32_t flags, std::int64_t ns)
 {
@@ -204,7 +257,6 @@ struct ThreadNotify {
 	union sigval value;
 	bool hasAttr = false;
 	pthread_attr_t attr;
-	sigset_t mask; /* of the thread that called mq_notify() */
 };
 
 void *runNotifyFunction(void *arg)
@@ -234,11 +286,12 @@ void *notifyHelper(void *arg)
 		if (!tn->hasAttr)
 			pthread_attr_init(&def);
 		pthread_attr_setdetachstate(attr, PTHREAD_CREATE_DETACHED);
-		/* The new thread starts with the signal mask of the creator: the
-		 * process's, not this helper's fully blocked one. */
-		sigset_t old;
+		/* glibc runs the function with every signal unblocked, not with
+		 * this helper's fully blocked mask. */
+		sigset_t old, none;
+		sigemptyset(&none);
 		pthread_t t;
-		pthread_sigmask(SIG_SETMASK, &tn->mask, &old);
+		pthread_sigmask(SIG_SETMASK, &none, &old);
 		const bool hadAttr = tn->hasAttr;
 		if (pthread_create(&t, attr, runNotifyFunction, tn) == 0)
 			tn = nullptr;
@@ -288,7 +341,6 @@ int notifyThread(int fd, const struct sigevent *sev)
 		copyAttr(sev->sigev_notify_attributes, &tn->attr);
 		tn->hasAttr = true;
 	}
-	pthread_sigmask(SIG_SETMASK, nullptr, &tn->mask);
 	const std::uint64_t token = tn->token;
 
 	sigset_t all, old;
@@ -335,19 +387,15 @@ int rootPath(std::string &out)
 	struct stat st;
 	if (::stat(root.c_str(), &st) < 0)
 		return -ENOSYS;
-	{
-		std::lock_guard lock(rootMutex);
-		if (root == cachedRoot && st.st_dev == cachedDev) {
-			out = root;
-			return 0;
-		}
+	if (const RootCache *c = cachedRoot.load(std::memory_order_acquire);
+	    c && c->root == root && c->dev == st.st_dev) {
+		out = std::move(root);
+		return 0;
 	}
 	if (int rv = probeRoot(root); rv < 0)
 		return rv;
-	std::lock_guard lock(rootMutex);
-	cachedRoot = root;
-	cachedDev = st.st_dev;
-	out = root;
+	cachedRoot.store(new RootCache{ root, st.st_dev }, std::memory_order_release);
+	out = std::move(root);
 	return 0;
 }
 
