@@ -532,20 +532,8 @@ ssize_t timedreceive(int fd, char *msg, size_t len, unsigned *prio, const struct
 
 int getattr(int fd, struct mq_attr *attr)
 {
-	mqfs_attr a = {};
-	if (int rv = queueIoctl(fd, MQFS_IOC_GETATTR, &a); rv < 0)
-		return rv;
-	int fl = fileFlags(fd);
-	if (fl < 0)
-		return fl;
-	if (attr) {
-		*attr = {};
-		attr->mq_flags = fl & O_NONBLOCK;
-		attr->mq_maxmsg = a.maxmsg;
-		attr->mq_msgsize = a.msgsize;
-		attr->mq_curmsgs = a.curmsgs;
-	}
-	return 0;
+	/* glibc: mq_getattr() is mq_getsetattr(mqdes, NULL, attr). */
+	return setattr(fd, nullptr, attr);
 }
 
 int setattr(int fd, const struct mq_attr *newattr, struct mq_attr *oldattr)

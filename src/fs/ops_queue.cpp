@@ -165,13 +165,23 @@ int ioctlSend(fuse_req_t req, View &v, unsigned cmd, std::span<const std::byte> 
 	return 0;
 }
 
-int ioctlSendBegin(fuse_req_t req, View &v, std::span<const std::byte> in)
+/* The fixed struct of SEND_BEGIN, SEND_COMMIT and RECV_BEGIN, checked. */
+int readXfer(std::span<const std::byte> in, mqfs_xfer &x)
 {
-	mqfs_xfer x;
 	if (in.size() != sizeof(x))
 		return -EINVAL;
 	std::memcpy(&x, in.data(), sizeof(x));
-	if (x.prio >= kMqPrioMax || (x.flags & ~(MQFS_F_NONBLOCK | MQFS_F_DEADLINE)))
+	if (x.flags & ~(MQFS_F_NONBLOCK | MQFS_F_DEADLINE))
+		return -EINVAL;
+	return 0;
+}
+
+int ioctlSendBegin(fuse_req_t req, View &v, std::span<const std::byte> in)
+{
+	mqfs_xfer x;
+	if (int rv = readXfer(in, x); rv < 0)
+		return rv;
+	if (x.prio >= kMqPrioMax)
 		return -EINVAL;
 	if (!v.canWrite())
 		return -EBADF;
@@ -223,11 +233,8 @@ int ioctlSendChunk(fuse_req_t req, View &v, unsigned cmd, std::span<const std::b
 int ioctlSendCommit(fuse_req_t req, View &v, std::span<const std::byte> in)
 {
 	mqfs_xfer x;
-	if (in.size() != sizeof(x))
-		return -EINVAL;
-	std::memcpy(&x, in.data(), sizeof(x));
-	if (x.flags & ~(MQFS_F_NONBLOCK | MQFS_F_DEADLINE))
-		return -EINVAL;
+	if (int rv = readXfer(in, x); rv < 0)
+		return rv;
 	Transfer t;
 	{
 		std::lock_guard lock(v.xferMutex);
@@ -244,11 +251,8 @@ int ioctlSendCommit(fuse_req_t req, View &v, std::span<const std::byte> in)
 int ioctlRecvBegin(fuse_req_t req, View &v, std::span<const std::byte> in)
 {
 	mqfs_xfer x;
-	if (in.size() != sizeof(x))
-		return -EINVAL;
-	std::memcpy(&x, in.data(), sizeof(x));
-	if (x.flags & ~(MQFS_F_NONBLOCK | MQFS_F_DEADLINE))
-		return -EINVAL;
+	if (int rv = readXfer(in, x); rv < 0)
+		return rv;
 	/* mq_receive(3): "mqdes ... is not open for reading" -> EBADF */
 	if (!v.canRead())
 		return -EBADF;
