@@ -122,28 +122,14 @@ void Filesystem::shutdown()
 	});
 }
 
-struct stat rootStat(const Registry &r)
-{
-	const DirStat d = r.dirStat();
-	struct stat st = {};
-	st.st_ino = kRootIno;
-	st.st_mode = d.mode;
-	st.st_nlink = d.nlink;
-	st.st_uid = d.uid;
-	st.st_gid = d.gid;
-	st.st_size = d.size;
-	st.st_blksize = 4096;
-	st.st_atim.tv_sec = d.atime;
-	st.st_mtim.tv_sec = d.mtime;
-	st.st_ctim.tv_sec = d.ctime;
-	return st;
-}
+namespace {
 
-struct stat queueStat(const Queue &q)
+/* DirStat and QueueStat carry the same fields; seconds only (s_time_gran). */
+template<typename S>
+struct stat toStat(std::uint64_t ino, const S &s)
 {
-	const QueueStat s = q.stat();
 	struct stat st = {};
-	st.st_ino = s.ino;
+	st.st_ino = ino;
 	st.st_mode = s.mode;
 	st.st_nlink = s.nlink;
 	st.st_uid = s.uid;
@@ -154,6 +140,19 @@ struct stat queueStat(const Queue &q)
 	st.st_mtim.tv_sec = s.mtime;
 	st.st_ctim.tv_sec = s.ctime;
 	return st;
+}
+
+} /* namespace */
+
+struct stat rootStat(const Registry &r)
+{
+	return toStat(kRootIno, r.dirStat());
+}
+
+struct stat queueStat(const Queue &q)
+{
+	const QueueStat s = q.stat();
+	return toStat(s.ino, s);
 }
 
 } /* namespace mqfs::fs */

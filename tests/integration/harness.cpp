@@ -730,4 +730,29 @@ Obs shell(const Side &side, const std::string &script)
 	return obs;
 }
 
+int runThenTeardown(const std::function<int()> &run)
+{
+	/* RAII: even an exception out of run() tears down. */
+	struct Guard {
+		~Guard()
+		{
+			if (teardownEnvironment() != 0)
+				std::fprintf(stderr, "parity: teardown reported a failure\n");
+		}
+	};
+	int result;
+	int td;
+	{
+		Guard g;
+		result = run();
+		std::fflush(nullptr);
+		td = teardownEnvironment();
+	}
+	if (td != 0) {
+		std::fprintf(stderr, "parity: FAILED: the daemon did not shut down cleanly (see above)\n");
+		return result ? result : 1;
+	}
+	return result;
+}
+
 } /* namespace parity */

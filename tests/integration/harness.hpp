@@ -54,6 +54,13 @@ std::string setupEnvironment();
  */
 int teardownEnvironment();
 
+/**
+ * \brief Run the suite, then tear the environment down even if it throws.
+ * \return the suite's result, or 1 if it passed but the daemon did not shut
+ *         down cleanly.
+ */
+int runThenTeardown(const std::function<int()> &run);
+
 const Side &kernelSide();
 const Side &mqfsSide();
 pid_t daemonPid();

@@ -3023,24 +3023,5 @@ int main(int argc, char **argv)
 	}
 	/* libmqfs finds the mount through MQFS_ROOT. */
 	::setenv("MQFS_ROOT", mqfsSide().root.c_str(), 1);
-	struct Guard {
-		~Guard()
-		{
-			if (teardownEnvironment() != 0)
-				std::fprintf(stderr, "parity: teardown reported a failure\n");
-		}
-	};
-	int result;
-	int td;
-	{
-		Guard g;
-		result = session.run();
-		std::fflush(nullptr);
-		td = teardownEnvironment();
-	}
-	if (td != 0) {
-		std::fprintf(stderr, "parity: FAILED: the daemon did not shut down cleanly (see above)\n");
-		return result ? result : 1;
-	}
-	return result;
+	return runThenTeardown([&session] { return session.run(); });
 }

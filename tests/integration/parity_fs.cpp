@@ -1674,25 +1674,5 @@ int main(int argc, char **argv)
 		teardownEnvironment();
 		return 1;
 	}
-	/* RAII: even an exception out of session.run() tears down. */
-	struct Guard {
-		~Guard()
-		{
-			if (teardownEnvironment() != 0)
-				std::fprintf(stderr, "parity: teardown reported a failure\n");
-		}
-	};
-	int result;
-	int td;
-	{
-		Guard g;
-		result = session.run();
-		std::fflush(nullptr);
-		td = teardownEnvironment();
-	}
-	if (td != 0) {
-		std::fprintf(stderr, "parity: FAILED: the daemon did not shut down cleanly (see above)\n");
-		return result ? result : 1;
-	}
-	return result;
+	return runThenTeardown([&session] { return session.run(); });
 }
