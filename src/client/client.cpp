@@ -378,6 +378,22 @@ int notifyThread(int fd, const struct sigevent *sev)
 	return -EAGAIN;
 }
 
+/*
+ * mq_open() creates the queue with mode & ~umask and keeps the setgid bit
+ * whatever the directory (vfs_mkobj()). open(2) with O_CREAT drops it, when
+ * group execute is also asked for, in a setgid directory whose group the
+ * caller is not in (mode_strip_sgid()). The new queue is ours and belongs to
+ * our fsgid, so a chmod puts the bit back, as the kernel would have kept it.
+ */
+void restoreSetgid(int fd, mode_t mode)
+{
+	if (!(mode & S_ISGID))
+		return;
+	struct stat st;
+	if (::fstat(fd, &st) == 0 && !(st.st_mode & S_ISGID))
+		(void)::fchmod(fd, (st.st_mode & 07777) | S_ISGID);
+}
+
 } /* namespace */
 
 int rootPath(std::string &out)
@@ -430,8 +446,10 @@ int open(const char *name, int oflag, mode_t mode, const struct mq_attr *attr)
 					encodeCreateName(qname, qa, acc == O_ACCMODE ? kCreateNoAccess : 0);
 			}
 			int fd = ::open(cpath.c_str(), flags | O_CREAT | O_EXCL, mode);
-			if (fd >= 0)
+			if (fd >= 0) {
+				restoreSetgid(fd, mode);
 				return fd;
+			}
 			if (errno != EEXIST)
 				return -errno;
 			/* mq_open(3): "O_CREAT and O_EXCL ... queue already exists" -> EEXIST */
