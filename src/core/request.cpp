@@ -187,11 +187,18 @@ int decodeReadOffset(std::uint64_t off, ReadCommand &out)
 		return 0;
 	}
 	out.kind = ReadCommand::Kind::Receive;
-	if (off & MQFS_RECV_DEADLINE)
-		out.deadline = Clock::time_point(std::chrono::duration_cast<Clock::duration>(
-			std::chrono::microseconds(off & MQFS_RECV_US_MASK)));
-	else if (off & MQFS_RECV_US_MASK)
+	if (off & ~(MQFS_OFF_CMD | MQFS_RECV_BIGBUF | MQFS_RECV_DEADLINE | MQFS_RECV_US_MASK))
 		return -EINVAL;
+	if (off & MQFS_RECV_DEADLINE) {
+		using namespace std::chrono;
+		const microseconds us(off & MQFS_RECV_US_MASK);
+		/* Beyond what a time_point holds (year 2262) is as good as never,
+		 * as in the library; converting it would overflow. */
+		if (us <= duration_cast<microseconds>(Clock::duration::max()))
+			out.deadline = Clock::time_point(duration_cast<Clock::duration>(us));
+	} else if (off & MQFS_RECV_US_MASK) {
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -205,7 +212,7 @@ std::uint64_t encodeRecvOffset(const Deadline &deadline, bool bigBuffer)
 		const auto ns = duration_cast<nanoseconds>(deadline->time_since_epoch()).count();
 		/* Round up, so that a call never times out before its deadline; a
 		 * deadline before 1970 is simply in the past. */
-		std::uint64_t us = ns <= 0 ? 0 : static_cast<std::uint64_t>((ns + 999) / 1000);
+		std::uint64_t us = ns <= 0 ? 0 : static_cast<std::uint64_t>(ns / 1000 + (ns % 1000 != 0));
 		if (us > MQFS_RECV_US_MASK)
 			return off; /* beyond the year 11000: no deadline at all */
 		off |= MQFS_RECV_DEADLINE | us;

@@ -144,6 +144,16 @@ void waitNextSecond();
 Obs runAs(uid_t id, const std::function<Obs()> &fn, unsigned long rlimitMsgqueue = 0);
 
 /**
+ * \brief Fork a child with exactly these credentials and run \a fn in it;
+ *        its observations come back through a pipe (as runAs()).
+ *
+ * The child sets its supplementary groups to \a groups (possibly none),
+ * then real/effective/saved gid to \a gid, then real/effective/saved uid to
+ * \a uid. With \a uid 0 the capabilities stay, as for any root process.
+ */
+Obs runAsIds(uid_t uid, gid_t gid, const std::vector<gid_t> &groups, const std::function<Obs()> &fn);
+
+/**
  * \brief Run `sh -c script` with D=<root> and S=<sys> in the environment and
  *        cwd = root; returns its output (stdout+stderr, with the paths of the
  *        side replaced by $D and $S) and the exit status, as lines.
