@@ -107,6 +107,14 @@ std::shared_ptr<ThreadWait> Filesystem::takeThreadWait(pid_t tgid, std::uint64_t
 	return w;
 }
 
+void Filesystem::dropThreadWait(const ThreadWait &w)
+{
+	std::lock_guard lock(waitMutex_);
+	auto it = threadWaits_.find({ w.tgid, w.token });
+	if (it != threadWaits_.end() && it->second.get() == &w)
+		threadWaits_.erase(it);
+}
+
 void Filesystem::shutdown()
 {
 	std::map<std::pair<pid_t, std::uint64_t>, std::shared_ptr<ThreadWait>> waits;

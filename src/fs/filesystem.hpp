@@ -104,6 +104,8 @@ public:
 	/** \return 0 or -EBUSY (token in use) */
 	int parkThreadWait(const std::shared_ptr<ThreadWait> &w);
 	std::shared_ptr<ThreadWait> takeThreadWait(pid_t tgid, std::uint64_t token);
+	/** \brief Forget \a w if it is still parked unbound (its wait ended). */
+	void dropThreadWait(const ThreadWait &w);
 
 	/** \brief End every parked call (unmount, shutdown). */
 	void shutdown();

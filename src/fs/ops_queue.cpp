@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include <signal.h>
 #include <sys/syscall.h>
@@ -46,6 +47,51 @@ void giveBack(Queue &q, Message &msg, unsigned prio)
 {
 	WakeList wake;
 	q.requeue(std::move(msg), prio, wake);
+}
+
+/*
+ * Staged transfers are bounded (mqfs_proto.h, MQFS_STAGED_MAX): one send and
+ * one receive per thread and file, at most MQFS_STAGED_MAX per file. Without
+ * a bound a client could pile up messages outside every limit: threads that
+ * exit after SEND_BEGIN, or one thread that RECV_BEGINs and never reads.
+ */
+
+/* The thread that began \a t has exited (its tid is no longer in use). */
+bool stagerGone(const Transfer &t)
+{
+	/* tid 0: a caller in a pid namespace we cannot see; never reclaimed. */
+	return t.tid > 0 && ::kill(t.tid, 0) < 0 && errno == ESRCH;
+}
+
+/*
+ * Make room on \a v for one more staged transfer of thread \a tid: that
+ * thread's previous one of the same direction goes, and at the cap so do
+ * those of exited threads. Receives whose message must go back to the queue
+ * are moved to \a back (give them back once xferMutex is released).
+ * \return 0, or -ENOMEM when MQFS_STAGED_MAX live transfers remain.
+ */
+int stagedRoomLocked(View &v, pid_t tid, bool send, std::vector<Transfer> &back)
+	MQFS_REQUIRES(v.xferMutex)
+{
+	const auto drop = [&](auto it) {
+		if (!it->second.send)
+			back.push_back(std::move(it->second));
+		return v.xfers.erase(it);
+	};
+	for (auto it = v.xfers.begin(); it != v.xfers.end();)
+		it = it->second.send == send && it->second.tid == tid ? drop(it) : std::next(it);
+	if (v.xfers.size() < MQFS_STAGED_MAX)
+		return 0;
+	for (auto it = v.xfers.begin(); it != v.xfers.end();)
+		it = stagerGone(it->second) ? drop(it) : std::next(it);
+	return v.xfers.size() < MQFS_STAGED_MAX ? 0 : -ENOMEM;
+}
+
+void giveBackAll(Queue &q, std::vector<Transfer> &back)
+{
+	for (auto &t : back)
+		giveBack(q, t.msg, t.prio);
+	back.clear();
 }
 
 void replyInline(fuse_req_t req, Queue &q, void *, Message &msg, unsigned prio)
@@ -105,11 +151,24 @@ void replyBigBegin(fuse_req_t req, Queue &q, void *context, Message &msg, unsign
 	out.prio = prio;
 	std::uint32_t token = 0;
 	if (msg.size()) {
-		std::lock_guard lock(v.xferMutex);
-		token = v.nextToken++;
-		if (!token)
-			token = v.nextToken++;
-		v.xfers[token] = Transfer{ false, fuse_req_ctx(req)->pid, std::move(msg), prio, 0 };
+		std::vector<Transfer> back;
+		int rv;
+		{
+			std::lock_guard lock(v.xferMutex);
+			rv = stagedRoomLocked(v, fuse_req_ctx(req)->pid, false, back);
+			if (rv == 0) {
+				token = v.nextToken++;
+				if (!token)
+					token = v.nextToken++;
+				v.xfers[token] = Transfer{ false, fuse_req_ctx(req)->pid, std::move(msg), prio, 0 };
+			}
+		}
+		giveBackAll(q, back);
+		if (rv < 0) {
+			giveBack(q, msg, prio);
+			fuse_reply_err(req, -rv);
+			return;
+		}
 	}
 	out.token = token;
 	if (fuse_reply_ioctl(req, 0, &out, sizeof(out)) != 0 && token) {
@@ -236,22 +295,29 @@ int ioctlSendBegin(fuse_req_t req, View &v, std::span<const std::byte> in)
 	/* Checked before anything is allocated: at most mq_msgsize bytes. */
 	if (x.len > static_cast<std::uint64_t>(v.queue->attr().msgsize))
 		return -EMSGSIZE;
-	Transfer t{ true, fuse_req_ctx(req)->pid, Message::withSize(x.len), x.prio, 0 };
-	std::uint32_t token;
+	std::vector<Transfer> back;
+	std::uint32_t token = 0;
+	int rv;
 	{
 		std::lock_guard lock(v.xferMutex);
-		/* One staged send per thread and file: a new one replaces the old. */
-		for (auto it = v.xfers.begin(); it != v.xfers.end();) {
-			if (it->second.send && it->second.tid == t.tid)
-				it = v.xfers.erase(it);
-			else
-				++it;
+		/* One staged send per thread and file: a new one replaces the old.
+		 * At the cap, ENOMEM before anything is allocated. */
+		rv = stagedRoomLocked(v, fuse_req_ctx(req)->pid, true, back);
+		if (rv == 0) {
+			try {
+				token = v.nextToken++;
+				if (!token)
+					token = v.nextToken++;
+				v.xfers.emplace(token, Transfer{ true, fuse_req_ctx(req)->pid, Message::withSize(x.len),
+								 x.prio, 0 });
+			} catch (const std::bad_alloc &) {
+				rv = -ENOMEM;
+			}
 		}
-		token = v.nextToken++;
-		if (!token)
-			token = v.nextToken++;
-		v.xfers.emplace(token, std::move(t));
 	}
+	giveBackAll(*v.queue, back);
+	if (rv < 0)
+		return rv;
 	x.token = token;
 	fuse_reply_ioctl(req, 0, &x, sizeof(x));
 	return 0;
@@ -304,6 +370,19 @@ int ioctlRecvBegin(fuse_req_t req, View &v, std::span<const std::byte> in)
 	/* mq_receive(3): "mqdes ... is not open for reading" -> EBADF */
 	if (!v.canRead())
 		return -EBADF;
+	/* This thread's unread reservation goes back first (it may be the
+	 * message it now receives again); a full file is refused at once. */
+	{
+		std::vector<Transfer> back;
+		int rv;
+		{
+			std::lock_guard lock(v.xferMutex);
+			rv = stagedRoomLocked(v, fuse_req_ctx(req)->pid, false, back);
+		}
+		giveBackAll(*v.queue, back);
+		if (rv < 0)
+			return rv;
+	}
 	const size_t bufLen = x.len > SIZE_MAX ? SIZE_MAX : static_cast<size_t>(x.len);
 	doReceive(req, v, bufLen, wireDeadline(x.flags, x.deadline_ns), x.flags & MQFS_F_NONBLOCK,
 		  replyBigBegin, &v);
@@ -406,9 +485,10 @@ int ioctlNotify(fuse_req_t req, View &v, std::span<const std::byte> in)
 	return 0;
 }
 
-void threadWaitInterrupted(fuse_req_t, void *data)
+void threadWaitInterrupted(fuse_req_t req, void *data)
 {
 	auto *w = static_cast<ThreadWait *>(data);
+	Filesystem &fs = Filesystem::from(req);
 	fuse_req_t r;
 	{
 		std::lock_guard lock(w->mutex);
@@ -418,6 +498,10 @@ void threadWaitInterrupted(fuse_req_t, void *data)
 	/* Called with libfuse's req lock held: reply, but do not unregister. */
 	if (r)
 		fuse_reply_err(r, EINTR);
+	/* An unbound wait that ended must not stay parked: its token would be
+	 * EBUSY for ever, a registration could bind to it, and every
+	 * interrupted wait would cost memory. (waitMutex_ is a leaf lock.) */
+	fs.dropThreadWait(*w);
 }
 
 int ioctlNotifyWait(fuse_req_t req, std::span<const std::byte> in)
@@ -448,7 +532,17 @@ int ioctlNotifyWait(fuse_req_t req, std::span<const std::byte> in)
 		if (!w->req)
 			return 0; /* interrupted already, and answered */
 	}
-	if (fs.parkThreadWait(w) < 0) {
+	const int parked = fs.parkThreadWait(w);
+	if (parked == 0) {
+		/* Interrupted between the check above and parking: the callback
+		 * found nothing to drop, so drop it here. */
+		std::unique_lock lock(w->mutex);
+		const bool ended = !w->req;
+		lock.unlock();
+		if (ended)
+			fs.dropThreadWait(*w);
+	}
+	if (parked < 0) {
 		fuse_req_t r;
 		{
 			std::lock_guard lock(w->mutex);

@@ -92,7 +92,18 @@ struct mqfs_limit_set {
  * reply is a header with MQFS_RECV_NEED_BIG and the library uses RECV_BEGIN
  * (an ioctl that receives and reserves the message) and reads the payload at
  * MQFS_OFF_XFER | token << 24 | position.
+ *
+ * Staged transfers live on the open file (the View) until COMMIT, until the
+ * last byte is read, or until the file is closed (a reserved message then
+ * goes back to the head of its priority). Each thread has at most one staged
+ * send and one staged receive per open file: a new SEND_BEGIN drops its
+ * previous staged send, a new RECV_BEGIN gives its unread message back
+ * first. An open file holds at most MQFS_STAGED_MAX staged transfers; past
+ * that, those of threads that have exited are dropped, and if that is not
+ * enough SEND_BEGIN and RECV_BEGIN fail with ENOMEM (as a kernel mq_send()
+ * that cannot allocate its message), before anything is allocated or taken.
  */
+#define MQFS_STAGED_MAX 64u
 #define MQFS_HDR_SIZE 16u
 #define MQFS_RECV_INLINE 65536u /* a buffer up to this size is read in one request */
 #define MQFS_IOC_MAX_SIZE 16383u /* _IOC_SIZEBITS is 14 */
