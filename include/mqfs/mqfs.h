@@ -44,6 +44,38 @@ MQFS_EXPORT int mqfs_timedsend(mqd_t mqdes, const char *msg_ptr, size_t msg_len,
 MQFS_EXPORT ssize_t mqfs_receive(mqd_t mqdes, char *msg_ptr, size_t msg_len, unsigned int *msg_prio);
 MQFS_EXPORT ssize_t mqfs_timedreceive(mqd_t mqdes, char *msg_ptr, size_t msg_len,
 				      unsigned int *msg_prio, const struct timespec *abs_timeout);
+/*
+ * Batches: many messages per round trip to the daemon (an mqfs extension).
+ *
+ * mqfs_send_batch() sends msgs[0..count) in order, exactly as a loop of
+ * mqfs_timedsend() calls would (each blocking while the queue is full, unless
+ * O_NONBLOCK), and stops at the first that cannot be sent. It returns how
+ * many were sent; -1 with errno (that of mq_timedsend()) only when none was.
+ * An msg_prio >= MQ_PRIO_MAX anywhere is EINVAL before anything is sent.
+ *
+ * mqfs_receive_batch() waits like mq_timedreceive() until the queue has a
+ * message, then takes, in receive order, as many as are there, at most count
+ * and as many as fit in buf: each takes MQFS_BATCH_COST(len) bytes of it, and
+ * buf must hold at least MQFS_BATCH_COST(mq_msgsize) (else EMSGSIZE). The
+ * payloads land in buf; msgs[i].msg_ptr points at each (8-byte aligned when
+ * buf is), with its length and priority. Returns how many, or -1 with errno.
+ */
+struct mqfs_msg {
+	char *msg_ptr;
+	size_t msg_len;
+	unsigned int msg_prio;
+};
+#define MQFS_BATCH_COST(len) ((8u + (size_t)(len) + 7u) & ~(size_t)7u)
+
+MQFS_EXPORT ssize_t mqfs_send_batch(mqd_t mqdes, const struct mqfs_msg *msgs, size_t count);
+MQFS_EXPORT ssize_t mqfs_timedsend_batch(mqd_t mqdes, const struct mqfs_msg *msgs, size_t count,
+					 const struct timespec *abs_timeout);
+MQFS_EXPORT ssize_t mqfs_receive_batch(mqd_t mqdes, char *buf, size_t buf_len,
+				       struct mqfs_msg *msgs, size_t count);
+MQFS_EXPORT ssize_t mqfs_timedreceive_batch(mqd_t mqdes, char *buf, size_t buf_len,
+					    struct mqfs_msg *msgs, size_t count,
+					    const struct timespec *abs_timeout);
+
 MQFS_EXPORT int mqfs_getattr(mqd_t mqdes, struct mq_attr *attr);
 MQFS_EXPORT int mqfs_setattr(mqd_t mqdes, const struct mq_attr *newattr, struct mq_attr *oldattr);
 MQFS_EXPORT int mqfs_notify(mqd_t mqdes, const struct sigevent *sevp);

@@ -75,6 +75,30 @@ int mqfs_timedsend(mqd_t mqdes, const char *msg_ptr, size_t msg_len, unsigned in
 	return guarded([&] { return mqfs::client::timedsend(mqdes, msg_ptr, msg_len, msg_prio, abs_timeout); });
 }
 
+ssize_t mqfs_send_batch(mqd_t mqdes, const struct mqfs_msg *msgs, size_t count)
+{
+	return guarded([&] { return mqfs::client::sendBatch(mqdes, msgs, count, nullptr); });
+}
+
+ssize_t mqfs_timedsend_batch(mqd_t mqdes, const struct mqfs_msg *msgs, size_t count,
+			     const struct timespec *abs_timeout)
+{
+	return guarded([&] { return mqfs::client::sendBatch(mqdes, msgs, count, abs_timeout); });
+}
+
+ssize_t mqfs_receive_batch(mqd_t mqdes, char *buf, size_t buf_len, struct mqfs_msg *msgs, size_t count)
+{
+	return guarded([&] { return mqfs::client::receiveBatch(mqdes, buf, buf_len, msgs, count, nullptr); });
+}
+
+ssize_t mqfs_timedreceive_batch(mqd_t mqdes, char *buf, size_t buf_len, struct mqfs_msg *msgs,
+				size_t count, const struct timespec *abs_timeout)
+{
+	return guarded([&] {
+		return mqfs::client::receiveBatch(mqdes, buf, buf_len, msgs, count, abs_timeout);
+	});
+}
+
 ssize_t mqfs_receive(mqd_t mqdes, char *msg_ptr, size_t msg_len, unsigned int *msg_prio)
 {
 	return guarded([&] { return mqfs::client::timedreceive(mqdes, msg_ptr, msg_len, msg_prio, nullptr); });

@@ -115,7 +115,8 @@ int queueIoctl(int fd, unsigned long cmd, void *arg)
 {
 	/* The calls that block are cancellation points, as glibc's system
 	 * calls are: cancellable inside the system call only (SYSCALL_CANCEL). */
-	const bool blocking = (_IOC_TYPE(cmd) == MQFS_IOC_TYPE && _IOC_NR(cmd) == MQFS_IOC_SEND_NR) ||
+	const bool blocking = (_IOC_TYPE(cmd) == MQFS_IOC_TYPE && (_IOC_NR(cmd) == MQFS_IOC_SEND_NR ||
+								 _IOC_NR(cmd) == MQFS_IOC_SEND_BATCH_NR)) ||
 			      cmd == MQFS_IOC_SEND_COMMIT || cmd == MQFS_IOC_RECV_BEGIN;
 	int oldType = PTHREAD_CANCEL_DEFERRED;
 	if (blocking)
@@ -545,6 +546,117 @@ ssize_t timedreceive(int fd, char *msg, size_t len, unsigned *prio, const struct
 		if (prio)
 			*prio = h.prio;
 		return static_cast<ssize_t>(h.len);
+	});
+}
+
+ssize_t sendBatch(int fd, const struct mqfs_msg *msgs, size_t count, const struct timespec *abs)
+{
+	Deadline deadline;
+	if (int rv = checkTimeout(abs, deadline); rv < 0)
+		return rv;
+	for (size_t i = 0; i < count; i++)
+		if (msgs[i].msg_prio >= MQ_PRIO_MAX)
+			return -EINVAL;
+	if (count == 0)
+		return 0;
+	const int fl = fileFlags(fd);
+	if (fl < 0)
+		return fl;
+	std::uint32_t flags = (fl & O_NONBLOCK) ? MQFS_F_NONBLOCK : 0;
+	std::int64_t ns = 0;
+	wireDeadline(deadline, flags, ns);
+	if (sendBuf.size() < MQFS_IOC_MAX_SIZE)
+		sendBuf.resize(MQFS_IOC_MAX_SIZE);
+	const std::span<std::byte> buf(sendBuf.data(), MQFS_IOC_MAX_SIZE);
+
+	size_t done = 0;
+	while (done < count) {
+		ssize_t rv;
+		const mqfs_msg &first = msgs[done];
+		if (sizeof(mqfs_batch_hdr) + MQFS_BATCH_REC_SIZE(first.msg_len) > MQFS_IOC_MAX_SIZE) {
+			/* Too large to share an ioctl: an ordinary send. */
+			rv = first.msg_len <= MQFS_SEND_INLINE
+				     ? sendInline(fd, first.msg_ptr, first.msg_len, first.msg_prio, flags, ns)
+				     : sendStaged(fd, first.msg_ptr, first.msg_len, first.msg_prio, flags, ns);
+			if (rv == 0)
+				rv = 1;
+		} else {
+			size_t pos = sizeof(mqfs_batch_hdr);
+			std::uint32_t n = 0;
+			for (size_t i = done; i < count; i++, n++) {
+				const auto payload = std::as_bytes(std::span(msgs[i].msg_ptr, msgs[i].msg_len));
+				if (pos + MQFS_BATCH_REC_SIZE(payload.size()) > buf.size())
+					break;
+				pos += encodeBatchRecord(buf.subspan(pos), msgs[i].msg_prio, payload);
+			}
+			const mqfs_batch_hdr h = { n, flags, ns };
+			std::memcpy(buf.data(), &h, sizeof(h));
+			rv = queueIoctl(fd, MQFS_IOC_SEND_BATCH(pos), buf.data());
+		}
+		/* Nothing sent yet: as a single send, restarted under SA_RESTART.
+		 * Otherwise the count tells what went; the next call sees the error. */
+		if (rv == -EINTR && done == 0 && restartAfterSignal())
+			continue;
+		if (rv < 0)
+			return done ? static_cast<ssize_t>(done) : rv;
+		done += static_cast<size_t>(rv);
+	}
+	return static_cast<ssize_t>(done);
+}
+
+ssize_t receiveBatch(int fd, char *buf, size_t len, struct mqfs_msg *msgs, size_t count,
+		     const struct timespec *abs)
+{
+	Deadline deadline;
+	if (int rv = checkTimeout(abs, deadline); rv < 0)
+		return rv;
+	if (count == 0)
+		return 0;
+	/* The one message a wait ends with (or one too large for a batch read). */
+	const auto single = [&]() -> ssize_t {
+		unsigned prio = 0;
+		const ssize_t n = timedreceive(fd, buf, len, &prio, abs);
+		if (n < 0)
+			return n;
+		msgs[0] = { buf, static_cast<size_t>(n), prio };
+		return 1;
+	};
+	const unsigned max = static_cast<unsigned>(std::min<size_t>(count, MQFS_BATCH_MAX_MASK + 1));
+	thread_local std::vector<BatchRecord> recs;
+	return restarting([&]() -> ssize_t {
+		const bool big = len > MQFS_RECV_INLINE;
+		const size_t n = big ? MQFS_RECV_INLINE : len;
+		mqfs_recv_hdr h = {};
+		iovec iov[2] = { { &h, sizeof(h) }, { buf, n } };
+		/* A timed wait is a single timed receive: batch reads carry no deadline. */
+		const std::uint64_t off = encodeBatchRecvOffset(max, deadline.has_value(), big);
+		const ssize_t got = ::preadv(fd, iov, n ? 2 : 1, static_cast<off_t>(off));
+		if (got < 0) {
+			const int e = errno;
+			if (e == ESPIPE || e == EISDIR || e == EINVAL || e == ENXIO)
+				return -EBADF;
+			if (e == EAGAIN && deadline) {
+				const int fl = fileFlags(fd);
+				if (fl < 0)
+					return fl;
+				if (!(fl & O_NONBLOCK))
+					return single();
+			}
+			return -e;
+		}
+		if (static_cast<size_t>(got) < sizeof(h) || h.magic != MQFS_PROTO_MAGIC)
+			return -EBADF;
+		if (h.status == MQFS_RECV_NEED_BIG)
+			return single();
+		const size_t bytes = static_cast<size_t>(got) - sizeof(h);
+		if (h.status != MQFS_RECV_BATCHED || h.len != bytes || h.prio == 0 || h.prio > max)
+			return -EPROTO;
+		recs.resize(h.prio);
+		if (decodeBatchRecords(std::as_bytes(std::span(buf, bytes)), recs) < 0)
+			return -EPROTO;
+		for (size_t i = 0; i < recs.size(); i++)
+			msgs[i] = { buf + recs[i].offset, recs[i].len, recs[i].prio };
+		return static_cast<ssize_t>(recs.size());
 	});
 }
 

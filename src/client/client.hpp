@@ -20,6 +20,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "mqfs/mqfs.h"
+
 namespace mqfs::client {
 
 /** \brief The mount the library uses: $MQFS_ROOT or MQFS_DEFAULT_ROOT. -ENOSYS if not mqfs. */
@@ -32,6 +34,11 @@ int unlink(const char *name);
 int timedsend(int fd, const char *msg, size_t len, unsigned prio, const struct timespec *abs);
 /** \return the length or -errno */
 ssize_t timedreceive(int fd, char *msg, size_t len, unsigned *prio, const struct timespec *abs);
+/** \return how many were sent (>= 1), or -errno when none was */
+ssize_t sendBatch(int fd, const struct mqfs_msg *msgs, size_t count, const struct timespec *abs);
+/** \return how many were received (>= 1), or -errno */
+ssize_t receiveBatch(int fd, char *buf, size_t len, struct mqfs_msg *msgs, size_t count,
+		     const struct timespec *abs);
 int getattr(int fd, struct mq_attr *attr);
 int setattr(int fd, const struct mq_attr *newattr, struct mq_attr *oldattr);
 int notify(int fd, const struct sigevent *sev);

@@ -35,4 +35,10 @@ std::pair<Message, unsigned> PriorityStore::pop()
 	return { std::move(m), prio };
 }
 
+std::size_t PriorityStore::frontSize() const
+{
+	assert(count_ > 0);
+	return fifos_.begin()->second.front().size();
+}
+
 } /* namespace mqfs */

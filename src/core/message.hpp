@@ -68,6 +68,8 @@ public:
 	virtual void pushFront(Message m, unsigned prio) = 0;
 	/** \brief Remove the oldest message of the highest priority. The store must not be empty. */
 	virtual std::pair<Message, unsigned> pop() = 0;
+	/** \brief Payload size of the message pop() would return. The store must not be empty. */
+	virtual std::size_t frontSize() const = 0;
 
 	virtual std::size_t count() const = 0;
 	/** \brief Sum of payload bytes (the status line's QSIZE). */
@@ -80,6 +82,7 @@ public:
 	void push(Message m, unsigned prio) override;
 	void pushFront(Message m, unsigned prio) override;
 	std::pair<Message, unsigned> pop() override;
+	std::size_t frontSize() const override;
 	std::size_t count() const override { return count_; }
 	std::uint64_t bytes() const override { return bytes_; }
 

@@ -162,17 +162,69 @@ int Queue::receive(std::size_t bufLen, Message &out, unsigned &prio, Waiter *w, 
 	}
 
 	std::tie(out, prio) = store_->pop();
-
-	/* pipelined_receive(): one blocked sender moves in, with no notification. */
-	if (!fullLocked()) {
-		if (Waiter *s = firstLiveLocked(senders_, wake)) {
-			storeLocked(std::move(s->message()), s->prio(), false, nullptr, wake);
-			finishLocked(s, 0, wake);
-		}
-	}
+	admitSenderLocked(wake);
 	touchAMCLocked();
 	wake.readinessChanged(shared_from_this());
 	return 0;
+}
+
+void Queue::admitSenderLocked(WakeList &wake)
+{
+	/* pipelined_receive(): one blocked sender moves in, with no notification. */
+	if (fullLocked())
+		return;
+	if (Waiter *s = firstLiveLocked(senders_, wake)) {
+		storeLocked(std::move(s->message()), s->prio(), false, nullptr, wake);
+		finishLocked(s, 0, wake);
+	}
+}
+
+std::size_t Queue::sendMany(std::span<BatchItem> items, const Sender &sender, int &stop,
+			    WakeList &wake)
+{
+	std::lock_guard lock(mutex_);
+	std::size_t sent = 0;
+	stop = 0;
+	for (BatchItem &it : items) {
+		if (static_cast<long>(it.msg.size()) > attr_.msgsize) {
+			stop = -EMSGSIZE;
+			break;
+		}
+		if (fullLocked()) {
+			stop = -EAGAIN;
+			break;
+		}
+		if (Waiter *r = firstLiveLocked(receivers_, wake)) {
+			r->setMessage(std::move(it.msg), it.prio);
+			finishLocked(r, 0, wake);
+		} else {
+			storeLocked(std::move(it.msg), it.prio, false, &sender, wake);
+		}
+		sent++;
+	}
+	if (sent) {
+		touchAMCLocked();
+		wake.readinessChanged(shared_from_this());
+	}
+	return sent;
+}
+
+std::size_t Queue::receiveMany(std::size_t max, const std::function<bool(std::size_t)> &fits,
+			       std::vector<BatchItem> &out, WakeList &wake)
+{
+	std::lock_guard lock(mutex_);
+	std::size_t taken = 0;
+	while (taken < max && store_->count() > 0 && fits(store_->frontSize())) {
+		auto [msg, prio] = store_->pop();
+		out.push_back({ std::move(msg), prio });
+		taken++;
+		admitSenderLocked(wake);
+	}
+	if (taken) {
+		touchAMCLocked();
+		wake.readinessChanged(shared_from_this());
+	}
+	return taken;
 }
 
 void Queue::cancel(Waiter *w, int err, WakeList &wake)
@@ -203,6 +255,32 @@ void Queue::cancelAll(int err, WakeList &wake)
 void Queue::requeue(Message msg, unsigned prio, WakeList &wake)
 {
 	std::lock_guard lock(mutex_);
+	requeueLocked(std::move(msg), prio, wake);
+}
+
+void Queue::requeueMany(std::span<BatchItem> items, WakeList &wake)
+{
+	std::lock_guard lock(mutex_);
+	/* Waiting receivers get the first ones, in order; the rest go to the
+	 * heads of their priorities, the last taken first, so that the first
+	 * taken ends up in front again. */
+	std::size_t handed = 0;
+	for (; handed < items.size(); handed++) {
+		Waiter *r = firstLiveLocked(receivers_, wake);
+		if (!r)
+			break;
+		r->setMessage(std::move(items[handed].msg), items[handed].prio);
+		finishLocked(r, 0, wake);
+	}
+	const Sender nobody{};
+	for (std::size_t i = items.size(); i-- > handed;)
+		storeLocked(std::move(items[i].msg), items[i].prio, true, &nobody, wake);
+	if (handed < items.size())
+		wake.readinessChanged(shared_from_this());
+}
+
+void Queue::requeueLocked(Message msg, unsigned prio, WakeList &wake)
+{
 	if (Waiter *r = firstLiveLocked(receivers_, wake)) {
 		r->setMessage(std::move(msg), prio);
 		finishLocked(r, 0, wake);

@@ -23,6 +23,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
 #include <ctime>
 #include <list>
 #include <memory>
@@ -37,6 +40,12 @@
 #include "waiter.hpp"
 
 namespace mqfs {
+
+/** \brief One message of a batch: what to send, or what was received. */
+struct BatchItem {
+	Message msg;
+	unsigned prio;
+};
 
 struct QueueAttr {
 	long maxmsg;
@@ -110,6 +119,31 @@ public:
 	 */
 	int receive(std::size_t bufLen, Message &out, unsigned &prio, Waiter *w, WakeList &wake);
 
+	/**
+	 * \brief Batch send that never blocks: what a loop of mq_send() calls
+	 *        does until the first one that would fail.
+	 *
+	 * Sends \a items in order (each handed to a waiting receiver or stored,
+	 * notifying as a single send would) while the queue has room.
+	 * \param stop when fewer than all were sent, why: -EAGAIN (full) or
+	 *        -EMSGSIZE (that item is larger than mq_msgsize)
+	 * \return the number sent; those items are moved from
+	 */
+	std::size_t sendMany(std::span<BatchItem> items, const Sender &sender, int &stop,
+			     WakeList &wake);
+
+	/**
+	 * \brief Batch receive that never blocks: what a loop of mq_receive()
+	 *        calls does while the queue has messages.
+	 *
+	 * Takes messages in receive order, at most \a max, while \a fits accepts
+	 * the next one's size; each taken message admits one blocked sender, as
+	 * a receive does. The caller checked the buffer size against mq_msgsize.
+	 * \return the number appended to \a out (0: the queue was empty)
+	 */
+	std::size_t receiveMany(std::size_t max, const std::function<bool(std::size_t)> &fits,
+				std::vector<BatchItem> &out, WakeList &wake);
+
 	/** \brief End a waiter early (timeout, interruption). No-op when already Done. */
 	void cancel(Waiter *w, int err, WakeList &wake);
 
@@ -123,6 +157,9 @@ public:
 	 * that makes the queue hold one message more than maxmsg for a while).
 	 */
 	void requeue(Message msg, unsigned prio, WakeList &wake);
+
+	/** \brief requeue() for a batch taken by receiveMany(): they go back in their order. */
+	void requeueMany(std::span<BatchItem> items, WakeList &wake);
 
 	/* Notification (mq_notify). */
 	/** \return 0 or -EBUSY */
@@ -151,6 +188,8 @@ private:
 			 WakeList &wake) MQFS_REQUIRES(mutex_);
 	void parkLocked(Waiter *w) MQFS_REQUIRES(mutex_);
 	void finishLocked(Waiter *w, int result, WakeList &wake) MQFS_REQUIRES(mutex_);
+	void admitSenderLocked(WakeList &wake) MQFS_REQUIRES(mutex_);
+	void requeueLocked(Message msg, unsigned prio, WakeList &wake) MQFS_REQUIRES(mutex_);
 	Waiter *firstLiveLocked(std::list<Waiter *> &list, WakeList &wake) MQFS_REQUIRES(mutex_);
 	void touchAMCLocked() MQFS_REQUIRES(mutex_);
 	void removeNotifyLocked(WakeList &wake) MQFS_REQUIRES(mutex_);

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <new>
 
 namespace mqfs {
 
@@ -104,6 +105,63 @@ int decodeSend(unsigned cmd, std::span<const std::byte> in, SendRequest &out)
 	return 0;
 }
 
+int decodeBatchRecords(std::span<const std::byte> in, std::span<BatchRecord> out)
+{
+	std::size_t pos = 0;
+	for (BatchRecord &r : out) {
+		mqfs_batch_rec h;
+		if (in.size() - pos < sizeof(h))
+			return -EINVAL;
+		std::memcpy(&h, in.data() + pos, sizeof(h));
+		const std::uint64_t size = MQFS_BATCH_REC_SIZE(h.len);
+		if (size > in.size() - pos || h.prio >= kMqPrioMax)
+			return -EINVAL;
+		r = { h.prio, static_cast<std::uint32_t>(pos + sizeof(h)), h.len };
+		pos += size;
+	}
+	return pos == in.size() ? 0 : -EINVAL;
+}
+
+std::size_t encodeBatchRecord(std::span<std::byte> out, unsigned prio,
+			      std::span<const std::byte> payload)
+{
+	const mqfs_batch_rec h = { static_cast<std::uint32_t>(payload.size()), prio };
+	const std::size_t size = MQFS_BATCH_REC_SIZE(payload.size());
+	std::memcpy(out.data(), &h, sizeof(h));
+	if (!payload.empty())
+		std::memcpy(out.data() + sizeof(h), payload.data(), payload.size());
+	const std::size_t used = sizeof(h) + payload.size();
+	std::memset(out.data() + used, 0, size - used);
+	return size;
+}
+
+int decodeSendBatch(unsigned cmd, std::span<const std::byte> in, SendBatchRequest &out)
+{
+	if (_IOC_TYPE(cmd) != MQFS_IOC_TYPE || _IOC_NR(cmd) != MQFS_IOC_SEND_BATCH_NR ||
+	    _IOC_DIR(cmd) != _IOC_WRITE)
+		return -EINVAL;
+	mqfs_batch_hdr h;
+	if (in.size() != _IOC_SIZE(cmd) || in.size() < sizeof(h))
+		return -EINVAL;
+	std::memcpy(&h, in.data(), sizeof(h));
+	if (h.flags & ~(MQFS_F_NONBLOCK | MQFS_F_DEADLINE))
+		return -EINVAL;
+	out.records = in.subspan(sizeof(h));
+	/* Every record takes at least 8 bytes: this bounds the allocation. */
+	if (h.count == 0 || h.count > out.records.size() / sizeof(mqfs_batch_rec))
+		return -EINVAL;
+	try {
+		out.items.resize(h.count);
+	} catch (const std::bad_alloc &) {
+		return -ENOMEM;
+	}
+	if (int rv = decodeBatchRecords(out.records, out.items); rv < 0)
+		return rv;
+	out.nonblock = h.flags & MQFS_F_NONBLOCK;
+	out.deadline = wireDeadline(h.flags, h.deadline_ns);
+	return 0;
+}
+
 int decodeReadOffset(std::uint64_t off, ReadCommand &out)
 {
 	out = ReadCommand{};
@@ -118,8 +176,17 @@ int decodeReadOffset(std::uint64_t off, ReadCommand &out)
 		out.token = static_cast<std::uint32_t>(rest);
 		return 0;
 	}
-	out.kind = ReadCommand::Kind::Receive;
 	out.bigBuffer = off & MQFS_RECV_BIGBUF;
+	if (off & MQFS_RECV_BATCH) {
+		out.kind = ReadCommand::Kind::Batch;
+		const std::uint64_t rest = off & ~(MQFS_OFF_CMD | MQFS_RECV_BATCH | MQFS_RECV_BIGBUF);
+		if (rest & ~(MQFS_BATCH_NOWAIT | MQFS_BATCH_MAX_MASK))
+			return -EINVAL;
+		out.noWait = rest & MQFS_BATCH_NOWAIT;
+		out.maxCount = static_cast<unsigned>(rest & MQFS_BATCH_MAX_MASK) + 1;
+		return 0;
+	}
+	out.kind = ReadCommand::Kind::Receive;
 	if (off & ~(MQFS_OFF_CMD | MQFS_RECV_BIGBUF | MQFS_RECV_DEADLINE | MQFS_RECV_US_MASK))
 		return -EINVAL;
 	if (off & MQFS_RECV_DEADLINE) {
@@ -151,6 +218,17 @@ std::uint64_t encodeRecvOffset(const Deadline &deadline, bool bigBuffer)
 		off |= MQFS_RECV_DEADLINE | us;
 	}
 	return off;
+}
+
+std::uint64_t encodeBatchRecvOffset(unsigned max, bool noWait, bool bigBuffer)
+{
+	std::uint64_t off = MQFS_OFF_RECV | MQFS_RECV_BATCH;
+	if (bigBuffer)
+		off |= MQFS_RECV_BIGBUF;
+	if (noWait)
+		off |= MQFS_BATCH_NOWAIT;
+	const std::uint64_t n = max == 0 ? 1 : std::min<std::uint64_t>(max, MQFS_BATCH_MAX_MASK + 1);
+	return off | (n - 1);
 }
 
 } /* namespace mqfs */

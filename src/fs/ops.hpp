@@ -25,6 +25,7 @@ void closeView(Filesystem &fs, View *v);
 
 /* ops_queue.cpp: the queue calls of the client protocol */
 void readReceive(fuse_req_t req, View &v, size_t size, const ReadCommand &cmd, bool nonblock);
+void readReceiveBatch(fuse_req_t req, View &v, size_t size, const ReadCommand &cmd, bool nonblock);
 void readTransfer(fuse_req_t req, View &v, size_t size, const ReadCommand &cmd);
 /** \return false when \a cmd is not a queue call (the caller answers ENOTTY). */
 bool queueIoctl(fuse_req_t req, View &v, unsigned cmd, std::span<const std::byte> in, size_t outSize);

@@ -84,6 +84,8 @@ void opRead(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info *
 		return replyErr(req, rv);
 	if (cmd.kind == ReadCommand::Kind::Receive)
 		return readReceive(req, v, size, cmd, fi->flags & O_NONBLOCK);
+	if (cmd.kind == ReadCommand::Kind::Batch)
+		return readReceiveBatch(req, v, size, cmd, fi->flags & O_NONBLOCK);
 	if (cmd.kind == ReadCommand::Kind::Transfer)
 		return readTransfer(req, v, size, cmd);
 

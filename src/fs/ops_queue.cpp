@@ -183,9 +183,10 @@ void replyBigBegin(fuse_req_t req, Queue &q, void *context, Message &msg, unsign
 	}
 }
 
-/* Run one send: at once, or parked until there is room. */
+/* Run one send: at once, or parked until there is room. The ioctl's result
+ * is \a okResult on success. */
 void doSend(fuse_req_t req, View &v, Message &msg, unsigned prio, const Deadline &deadline,
-	    bool nonblock)
+	    bool nonblock, int okResult = 0)
 {
 	Filesystem &fs = Filesystem::from(req);
 	auto *w = nonblock ? nullptr : new (std::nothrow) ParkedSend(Waiter::Kind::Send, v.queue, req, fs);
@@ -193,6 +194,7 @@ void doSend(fuse_req_t req, View &v, Message &msg, unsigned prio, const Deadline
 		return replyErr(req, -ENOMEM);
 	if (w) {
 		w->deadline = deadline;
+		w->okResult = okResult;
 		w->arm();
 	}
 	int rv;
@@ -206,7 +208,53 @@ void doSend(fuse_req_t req, View &v, Message &msg, unsigned prio, const Deadline
 		w->discard();
 	if (rv < 0)
 		return replyErr(req, rv);
-	fuse_reply_ioctl(req, 0, nullptr, 0);
+	fuse_reply_ioctl(req, okResult, nullptr, 0);
+}
+
+/*
+ * A batch of sends: in order, as many as go without waiting. The payloads
+ * are copied (allocated) before the queue lock is taken, up to the first one
+ * larger than mq_msgsize, which ends the batch as it would end a loop.
+ */
+int ioctlSendBatch(fuse_req_t req, View &v, unsigned cmd, std::span<const std::byte> in)
+{
+	thread_local SendBatchRequest r;
+	if (int rv = decodeSendBatch(cmd, in, r); rv < 0)
+		return rv;
+	if (!v.canWrite())
+		return -EBADF;
+	const auto msgsize = static_cast<std::uint64_t>(v.queue->attr().msgsize);
+	thread_local std::vector<BatchItem> items;
+	items.clear();
+	try {
+		for (const BatchRecord &rec : r.items) {
+			if (rec.len > msgsize)
+				break;
+			items.push_back({ Message(r.records.subspan(rec.offset, rec.len)), rec.prio });
+		}
+	} catch (const std::bad_alloc &) {
+		items.clear();
+		return -ENOMEM;
+	}
+	if (items.empty())
+		return -EMSGSIZE;
+	int stop;
+	std::size_t sent;
+	{
+		WakeList wake;
+		sent = v.queue->sendMany(items, senderOf(req), stop, wake);
+	}
+	if (sent > 0) {
+		items.clear();
+		fuse_reply_ioctl(req, static_cast<int>(sent), nullptr, 0);
+		return 0;
+	}
+	/* The queue is full: the first message waits like a send would. */
+	Message first = std::move(items.front().msg);
+	const unsigned prio = items.front().prio;
+	items.clear();
+	doSend(req, v, first, prio, r.deadline, r.nonblock, 1);
+	return 0;
 }
 
 int ioctlSend(fuse_req_t req, View &v, unsigned cmd, std::span<const std::byte> in)
@@ -549,6 +597,103 @@ void readReceive(fuse_req_t req, View &v, size_t size, const ReadCommand &cmd, b
 	doReceive(req, v, bufLen, cmd.deadline, nonblock, replyInline, nullptr);
 }
 
+namespace {
+
+/* Reply with a batch of records; on failure they go back, in order. */
+void replyBatch(fuse_req_t req, Queue &q, std::span<BatchItem> items)
+{
+	if (fuse_req_interrupted(req)) {
+		WakeList wake;
+		q.requeueMany(items, wake);
+		fuse_reply_err(req, EINTR);
+		return;
+	}
+	std::size_t bytes = 0;
+	for (const BatchItem &it : items)
+		bytes += MQFS_BATCH_REC_SIZE(it.msg.size());
+	thread_local std::vector<std::byte> buf;
+	int rv = -ENOMEM;
+	try {
+		buf.resize(MQFS_HDR_SIZE + bytes);
+		mqfs_recv_hdr h = {};
+		h.len = static_cast<uint32_t>(bytes);
+		h.prio = static_cast<uint32_t>(items.size());
+		h.status = MQFS_RECV_BATCHED;
+		h.magic = MQFS_PROTO_MAGIC;
+		std::memcpy(buf.data(), &h, sizeof(h));
+		std::span<std::byte> out(buf);
+		std::size_t pos = MQFS_HDR_SIZE;
+		for (const BatchItem &it : items)
+			pos += encodeBatchRecord(out.subspan(pos), it.prio, it.msg.bytes());
+		rv = fuse_reply_buf(req, reinterpret_cast<const char *>(buf.data()), buf.size());
+	} catch (const std::bad_alloc &) {
+	}
+	if (rv == 0)
+		return;
+	/* The reader never got them (libfuse has freed req unless we ran out of memory). */
+	WakeList wake;
+	q.requeueMany(items, wake);
+	if (rv == -ENOMEM)
+		fuse_reply_err(req, ENOMEM);
+}
+
+/* A batch read that had to wait gets the one message that ended the wait. */
+void replyBatchOne(fuse_req_t req, Queue &q, void *, Message &msg, unsigned prio)
+{
+	BatchItem one{ std::move(msg), prio };
+	replyBatch(req, q, std::span(&one, 1));
+}
+
+} /* namespace */
+
+void readReceiveBatch(fuse_req_t req, View &v, size_t size, const ReadCommand &cmd, bool nonblock)
+{
+	if (!v.canRead())
+		return replyErr(req, -EBADF);
+	if (size < MQFS_HDR_SIZE)
+		return replyErr(req, -EINVAL);
+	const size_t bufLen = size - MQFS_HDR_SIZE;
+	/* Room for one record of mq_msgsize, as mq_receive() wants room for one message. */
+	if (bufLen < MQFS_BATCH_REC_SIZE(v.queue->attr().msgsize)) {
+		if (!cmd.bigBuffer)
+			return replyErr(req, -EMSGSIZE);
+		mqfs_recv_hdr h = {};
+		h.status = MQFS_RECV_NEED_BIG;
+		h.magic = MQFS_PROTO_MAGIC;
+		return (void)fuse_reply_buf(req, reinterpret_cast<const char *>(&h), sizeof(h));
+	}
+	thread_local std::vector<BatchItem> items;
+	items.clear();
+	size_t room = bufLen;
+	const auto fits = [&room](std::size_t len) {
+		const std::size_t need = MQFS_BATCH_REC_SIZE(len);
+		if (need > room)
+			return false;
+		room -= need;
+		return true;
+	};
+	try {
+		items.reserve(std::min<size_t>(cmd.maxCount, bufLen / sizeof(mqfs_batch_rec)));
+		WakeList wake;
+		v.queue->receiveMany(cmd.maxCount, fits, items, wake);
+	} catch (const std::bad_alloc &) {
+		if (!items.empty()) {
+			WakeList wake;
+			v.queue->requeueMany(items, wake);
+			items.clear();
+		}
+		return replyErr(req, -ENOMEM);
+	}
+	if (!items.empty()) {
+		replyBatch(req, *v.queue, items);
+		items.clear();
+		return;
+	}
+	if (nonblock || cmd.noWait)
+		return replyErr(req, -EAGAIN);
+	doReceive(req, v, bufLen, Deadline{}, false, replyBatchOne, nullptr);
+}
+
 void readTransfer(fuse_req_t req, View &v, size_t size, const ReadCommand &cmd)
 {
 	std::unique_lock lock(v.xferMutex);
@@ -593,6 +738,8 @@ bool queueIoctl(fuse_req_t req, View &v, unsigned cmd, std::span<const std::byte
 		rv = ioctlSend(req, v, cmd, in);
 	else if (_IOC_TYPE(cmd) == MQFS_IOC_TYPE && _IOC_NR(cmd) == MQFS_IOC_SEND_CHUNK_NR)
 		rv = ioctlSendChunk(req, v, cmd, in);
+	else if (_IOC_TYPE(cmd) == MQFS_IOC_TYPE && _IOC_NR(cmd) == MQFS_IOC_SEND_BATCH_NR)
+		rv = ioctlSendBatch(req, v, cmd, in);
 	else if (cmd == MQFS_IOC_SEND_BEGIN)
 		rv = ioctlSendBegin(req, v, in);
 	else if (cmd == MQFS_IOC_SEND_COMMIT)

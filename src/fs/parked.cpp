@@ -81,7 +81,7 @@ void ParkedSend::reply(int result)
 	if (result < 0)
 		fuse_reply_err(req(), -result);
 	else
-		fuse_reply_ioctl(req(), 0, nullptr, 0);
+		fuse_reply_ioctl(req(), okResult, nullptr, 0);
 }
 
 } /* namespace mqfs::fs */

@@ -85,6 +85,7 @@ class ParkedSend final : public ParkedCall
 {
 public:
 	using ParkedCall::ParkedCall;
+	int okResult = 0; /* the ioctl's result on success (a batch: 1 message sent) */
 
 private:
 	void reply(int result) override;

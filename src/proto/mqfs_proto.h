@@ -181,6 +181,43 @@ struct mqfs_notify_wait {
 #define MQFS_NOTIFY_FIRED 1u
 #define MQFS_NOTIFY_REMOVED 2u
 
+/*
+ * Batches: many messages per round trip (mqfs_send_batch(3)...).
+ *
+ * Both directions carry records: struct mqfs_batch_rec, then the payload,
+ * then zero padding to a multiple of 8 bytes (MQFS_BATCH_REC_SIZE(len)).
+ *
+ * Send: MQFS_IOC_SEND_BATCH(size), size <= MQFS_IOC_MAX_SIZE: a struct
+ * mqfs_batch_hdr (count records follow, filling the ioctl exactly). The
+ * messages are sent in order as by a loop of sends until one cannot go; the
+ * ioctl returns how many went (>= 1), or the error of the first (EMSGSIZE,
+ * EAGAIN; a blocking batch whose first message finds the queue full waits
+ * like a send, then returns 1).
+ *
+ * Receive: a read at MQFS_OFF_RECV | MQFS_RECV_BATCH | flags | (max - 1),
+ * of 16 + buffer bytes (buffer <= MQFS_RECV_INLINE); the reply is a struct
+ * mqfs_recv_hdr with status MQFS_RECV_BATCHED, len = the bytes of records,
+ * prio = their count, then the records. It takes messages in receive order
+ * while they fit, at most max; an empty queue gives EAGAIN under O_NONBLOCK
+ * or MQFS_BATCH_NOWAIT, otherwise the read waits (no deadline) for one.
+ * EMSGSIZE when the buffer cannot hold MQFS_BATCH_REC_SIZE(mq_msgsize);
+ * with MQFS_RECV_BIGBUF that is the MQFS_RECV_NEED_BIG header instead.
+ */
+struct mqfs_batch_hdr {
+	uint32_t count;
+	uint32_t flags;      /* MQFS_F_* */
+	int64_t deadline_ns; /* absolute CLOCK_REALTIME */
+};
+struct mqfs_batch_rec {
+	uint32_t len;
+	uint32_t prio;
+};
+#define MQFS_BATCH_REC_SIZE(len) ((sizeof(struct mqfs_batch_rec) + (uint64_t)(len) + 7u) & ~(uint64_t)7u)
+#define MQFS_RECV_BATCHED 2u
+#define MQFS_RECV_BATCH (1ull << 58)       /* with MQFS_OFF_RECV; no deadline bits then */
+#define MQFS_BATCH_NOWAIT (1ull << 16)     /* never wait, whatever the file's flags */
+#define MQFS_BATCH_MAX_MASK 0xffffull      /* the most messages, minus one */
+
 #define MQFS_IOC_SEND_NR 0x20
 #define MQFS_IOC_SEND(len) _IOC(_IOC_WRITE, MQFS_IOC_TYPE, MQFS_IOC_SEND_NR, MQFS_HDR_SIZE + (len))
 #define MQFS_IOC_SEND_BEGIN _IOWR(MQFS_IOC_TYPE, 0x21, struct mqfs_xfer)
@@ -188,6 +225,8 @@ struct mqfs_notify_wait {
 #define MQFS_IOC_SEND_CHUNK(len) _IOC(_IOC_WRITE, MQFS_IOC_TYPE, MQFS_IOC_SEND_CHUNK_NR, MQFS_HDR_SIZE + (len))
 #define MQFS_IOC_SEND_COMMIT _IOW(MQFS_IOC_TYPE, 0x23, struct mqfs_xfer)
 #define MQFS_IOC_RECV_BEGIN _IOWR(MQFS_IOC_TYPE, 0x24, struct mqfs_xfer)
+#define MQFS_IOC_SEND_BATCH_NR 0x25
+#define MQFS_IOC_SEND_BATCH(size) _IOC(_IOC_WRITE, MQFS_IOC_TYPE, MQFS_IOC_SEND_BATCH_NR, (size))
 #define MQFS_IOC_GETATTR _IOWR(MQFS_IOC_TYPE, 0x10, struct mqfs_attr)
 #define MQFS_IOC_NOTIFY _IOW(MQFS_IOC_TYPE, 0x12, struct mqfs_notify_req)
 #define MQFS_IOC_NOTIFY_WAIT _IOWR(MQFS_IOC_TYPE, 0x13, struct mqfs_notify_wait)

@@ -2555,6 +2555,291 @@ long msgsizeOf(const Ops &ops, int fd)
 
 } /* namespace */
 
+/* ===================================================================== */
+/* Batches (mqfs_*_batch), against what they are specified to be: loops   */
+/* of single kernel calls                                                  */
+/* ===================================================================== */
+
+namespace {
+
+struct Msg {
+	std::string text;
+	unsigned prio;
+};
+
+/*
+ * mqfs_timedsend_batch() on mqfs. On the kernel, its definition: a priority
+ * check of all first, then mq_timedsend() of each in order until one fails;
+ * the count, or that failure when none went.
+ */
+std::string batchSend(const Side &s, int fd, const std::vector<Msg> &msgs, const struct timespec *abs = nullptr)
+{
+	if (s.kernel) {
+		for (const Msg &m : msgs)
+			if (m.prio >= MQ_PRIO_MAX)
+				return "ERR EINVAL";
+		size_t k = 0;
+		for (const Msg &m : msgs) {
+			const int rv = abs ? ::mq_timedsend(fd, m.text.data(), m.text.size(), m.prio, abs)
+					   : ::mq_send(fd, m.text.data(), m.text.size(), m.prio);
+			if (rv < 0)
+				return k ? "sent " + std::to_string(k) : rc(rv);
+			k++;
+		}
+		return "sent " + std::to_string(k);
+	}
+	std::vector<mqfs_msg> v;
+	for (const Msg &m : msgs)
+		v.push_back({ const_cast<char *>(m.text.data()), m.text.size(), m.prio });
+	const ssize_t n = abs ? ::mqfs_timedsend_batch(fd, v.data(), v.size(), abs)
+			      : ::mqfs_send_batch(fd, v.data(), v.size());
+	return n < 0 ? rc(n) : "sent " + std::to_string(n);
+}
+
+/*
+ * mqfs_timedreceive_batch() on mqfs (buffer room for \a count messages of
+ * \a msgsize). On the kernel: one mq_timedreceive() that may wait, then
+ * receives that do not wait, until \a count or the queue is empty.
+ */
+std::string batchRecv(const Side &s, int fd, size_t count, size_t msgsize, const struct timespec *abs = nullptr)
+{
+	std::vector<std::string> got;
+	std::vector<unsigned> prios;
+	if (s.kernel) {
+		std::vector<char> buf(msgsize);
+		for (size_t i = 0; i < count; i++) {
+			static const struct timespec zero = { 0, 0 };
+			unsigned prio = 0;
+			ssize_t n = i == 0 ? (abs ? ::mq_timedreceive(fd, buf.data(), buf.size(), &prio, abs)
+						  : ::mq_receive(fd, buf.data(), buf.size(), &prio))
+					   : ::mq_timedreceive(fd, buf.data(), buf.size(), &prio, &zero);
+			if (n < 0) {
+				if (i == 0)
+					return rc(n);
+				break;
+			}
+			got.emplace_back(buf.data(), static_cast<size_t>(n));
+			prios.push_back(prio);
+		}
+	} else {
+		std::vector<char> buf(count * MQFS_BATCH_COST(msgsize));
+		std::vector<mqfs_msg> msgs(count);
+		const ssize_t n = abs ? ::mqfs_timedreceive_batch(fd, buf.data(), buf.size(), msgs.data(), count, abs)
+				      : ::mqfs_receive_batch(fd, buf.data(), buf.size(), msgs.data(), count);
+		if (n < 0)
+			return rc(n);
+		for (ssize_t i = 0; i < n; i++) {
+			got.emplace_back(msgs[i].msg_ptr, msgs[i].msg_len);
+			prios.push_back(msgs[i].msg_prio);
+		}
+	}
+	std::string r = "got " + std::to_string(got.size()) + ":";
+	for (size_t i = 0; i < got.size(); i++)
+		r += " " + label(got[i]) + "/" + std::to_string(prios[i]);
+	return r;
+}
+
+std::vector<Msg> numbered(const std::string &stem, std::initializer_list<unsigned> prios)
+{
+	std::vector<Msg> v;
+	for (unsigned p : prios)
+		v.push_back({ stem + std::to_string(v.size()), p });
+	return v;
+}
+
+} /* namespace */
+
+TEST_CASE_METHOD(Fresh, "client batch: counts, EAGAIN, EMSGSIZE mid-batch, EINVAL first, EBADF, order, zero length",
+		 "[client][batch]")
+{
+	parityClient("batch non-blocking", [](const Side &s, const Ops &ops) {
+		Obs o;
+		Fds fds;
+		const struct mq_attr a = mkattr(5, 64);
+		int q = fds.add(ops.open("/bt", O_RDWR | O_CREAT | O_NONBLOCK, 0600, &a));
+		const auto eight = numbered("m", { 1, 5, 1, 9, 0, 3, 3, 2 });
+		o.push_back("send 8 into 5 slots: " + batchSend(s, q, eight));
+		o.push_back("getattr: " + getattrStr(ops, q));
+		o.push_back("status: " + statusSelf(s, "/bt"));
+		o.push_back("send 3 more: " + batchSend(s, q, std::vector<Msg>(eight.begin() + 5, eight.end())));
+		o.push_back("receive up to 3: " + batchRecv(s, q, 3, 64));
+		o.push_back("receive up to 10: " + batchRecv(s, q, 10, 64));
+		o.push_back("receive from empty: " + batchRecv(s, q, 4, 64));
+		const std::vector<Msg> mixed = { { "ok", 0 }, { std::string(65, 'L'), 0 }, { "after", 0 } };
+		o.push_back("send ok, 65 bytes, after: " + batchSend(s, q, mixed));
+		o.push_back("send 65 bytes, after: " + batchSend(s, q, std::vector<Msg>(mixed.begin() + 1, mixed.end())));
+		o.push_back("send with prio 32768 last: " + batchSend(s, q, { { "a", 0 }, { "b", 32768 } }));
+		o.push_back("getattr: " + getattrStr(ops, q));
+		o.push_back("send zero-length ones: " + batchSend(s, q, { { "", 4 }, { "", 4 }, { "x", 4 } }));
+		o.push_back("receive all: " + batchRecv(s, q, 10, 64));
+		/* a buffer smaller than mq_msgsize (mqfs: than one record of it) */
+		{
+			char small[10];
+			mqfs_msg m[1];
+			const ssize_t n = s.kernel ? ::mq_receive(q, small, sizeof(small), nullptr)
+						   : ::mqfs_receive_batch(q, small, sizeof(small), m, 1);
+			o.push_back("receive into 10 bytes: " + rc(n));
+		}
+		int ro = fds.add(ops.open("/bt", O_RDONLY, 0, nullptr));
+		int wo = fds.add(ops.open("/bt", O_WRONLY, 0, nullptr));
+		o.push_back("send on O_RDONLY: " + batchSend(s, ro, { { "r", 0 } }));
+		o.push_back("receive on O_WRONLY: " + batchRecv(s, wo, 2, 64));
+		o.push_back("status: " + statusSelf(s, "/bt"));
+		ops.unlink("/bt");
+		return o;
+	});
+}
+
+TEST_CASE_METHOD(Fresh, "client batch: blocking send through a full queue, timeouts, a receive woken by a sender",
+		 "[client][batch][blocking]")
+{
+	parityClient("batch blocking", [](const Side &s, const Ops &ops) {
+		Obs o;
+		Fds fds;
+		const struct mq_attr a = mkattr(2, 32);
+		int q = fds.add(ops.open("/bb", O_RDWR | O_CREAT, 0600, &a));
+		{
+			Kid k = startKid([&ops, q] {
+				Obs r;
+				for (int i = 0; i < 6; i++) {
+					sleepMs(40);
+					r.push_back("child receive: " + recvStr(ops, q, 32));
+				}
+				return r;
+			});
+			Rescue rescue(8000, [&ops, q] {
+				char b[32];
+				for (int i = 0; i < 6; i++)
+					ops.receive(q, b, 32, nullptr);
+			});
+			o.push_back("blocking batch of 6 into 2 slots: " + batchSend(s, q, numbered("s", { 0, 1, 0, 1, 0, 1 })));
+			append(o, joinKid(k));
+		}
+		o.push_back("getattr: " + getattrStr(ops, q));
+		o.push_back("fill: " + batchSend(s, q, { { "f1", 0 } }));
+		{
+			const struct timespec t0 = nowClock(CLOCK_MONOTONIC);
+			const struct timespec dl = addMs(nowClock(), 200);
+			o.push_back("timed batch of 3, one slot: " + batchSend(s, q, numbered("t", { 2, 2, 2 }), &dl) + ", " +
+				    waited(t0, 150));
+		}
+		{
+			const struct timespec dl = addMs(nowClock(), 100);
+			o.push_back("timed batch into a full queue: " + batchSend(s, q, { { "z", 0 } }, &dl));
+		}
+		o.push_back("receive all: " + batchRecv(s, q, 10, 32));
+		{
+			const struct timespec t0 = nowClock(CLOCK_MONOTONIC);
+			const struct timespec dl = addMs(nowClock(), 200);
+			o.push_back("timed batch receive, empty: " + batchRecv(s, q, 4, 32, &dl) + ", " + waited(t0, 150));
+		}
+		{
+			Kid k = startKid([&ops, q] {
+				sleepMs(150);
+				return Obs{ "child send: " + sendStr(ops, q, "wake", 3) };
+			});
+			Rescue rescue(5000, [&ops, q] { ops.send(q, "RESCUE", 6, 0); });
+			const struct timespec t0 = nowClock(CLOCK_MONOTONIC);
+			o.push_back("blocking batch receive: " + batchRecv(s, q, 4, 32) + ", " + waited(t0, 100));
+			append(o, joinKid(k));
+		}
+		ops.unlink("/bb");
+		return o;
+	});
+}
+
+TEST_CASE_METHOD(Fresh, "client batch: a batch receive admits blocked senders one per message; notification as a loop",
+		 "[client][batch][notify]")
+{
+	parityClient("batch admission and notify", [](const Side &s, const Ops &ops) {
+		Obs o;
+		Fds fds;
+		const struct mq_attr a = mkattr(2, 16);
+		int q = fds.add(ops.open("/ba", O_RDWR | O_CREAT, 0600, &a));
+		o.push_back("fill: " + batchSend(s, q, { { "x", 0 }, { "y", 0 } }));
+		std::vector<Kid> kids;
+		for (unsigned p : { 1u, 5u, 9u }) {
+			kids.push_back(startKid([&ops, q, p] {
+				return Obs{ "child send " + std::to_string(p) + ": " + sendStr(ops, q, std::to_string(p), p) };
+			}));
+			sleepMs(100); /* blocked in this order */
+		}
+		{
+			Rescue rescue(8000, [&ops, q] {
+				char b[16];
+				for (int i = 0; i < 5; i++)
+					ops.receive(q, b, 16, nullptr);
+			});
+			o.push_back("receive up to 5: " + batchRecv(s, q, 5, 16));
+			for (Kid &k : kids)
+				append(o, joinKid(k));
+		}
+		o.push_back("getattr: " + getattrStr(ops, q));
+		const struct sigevent none = { .sigev_value = {}, .sigev_signo = 0, .sigev_notify = SIGEV_NONE, ._sigev_un = {} };
+		o.push_back("notify SIGEV_NONE: " + rc(ops.notify(q, &none)));
+		o.push_back("status: " + statusSelf(s, "/ba"));
+		o.push_back("batch of 2 into the empty queue: " + batchSend(s, q, { { "n1", 0 }, { "n2", 0 } }));
+		o.push_back("status (registration used up): " + statusSelf(s, "/ba"));
+		o.push_back("notify again: " + rc(ops.notify(q, &none)));
+		o.push_back("receive 1: " + recvStr(ops, q, 16));
+		o.push_back("batch of 1 into a non-empty queue: " + batchSend(s, q, { { "n3", 0 } }));
+		o.push_back("status (still registered): " + statusSelf(s, "/ba"));
+		ops.unlink("/ba");
+		return o;
+	});
+}
+
+TEST_CASE_METHOD(Fresh, "mqfs batch: buffer room, 8-byte alignment, messages larger than one batch read", "[mqfs][batch]")
+{
+	const std::string root = mqfsSide().root;
+	::setenv("MQFS_ROOT", root.c_str(), 1);
+	struct mq_attr a = mkattr(10, 100);
+	const int q = ::mqfs_open("/al", O_RDWR | O_CREAT | O_NONBLOCK, 0600, &a);
+	REQUIRE(q >= 0);
+	std::vector<mqfs_msg> out(10);
+	{
+		const std::string m(100, 'm');
+		std::vector<mqfs_msg> in(3, mqfs_msg{ const_cast<char *>(m.data()), m.size(), 1 });
+		REQUIRE(::mqfs_send_batch(q, in.data(), in.size()) == 3);
+		alignas(8) char buf[2 * MQFS_BATCH_COST(100) + 7];
+		CHECK(::mqfs_receive_batch(q, buf, sizeof(buf), out.data(), out.size()) == 2);
+		CHECK(reinterpret_cast<uintptr_t>(out[0].msg_ptr) % 8 == 0);
+		CHECK(reinterpret_cast<uintptr_t>(out[1].msg_ptr) % 8 == 0);
+		CHECK(std::string(out[1].msg_ptr, out[1].msg_len) == m);
+		CHECK(::mqfs_receive_batch(q, buf, MQFS_BATCH_COST(100) - 1, out.data(), 1) == -1);
+		CHECK(errno == EMSGSIZE);
+		CHECK(::mqfs_receive_batch(q, buf, MQFS_BATCH_COST(100), out.data(), 5) == 1);
+		CHECK(::mqfs_receive_batch(q, buf, sizeof(buf), out.data(), 5) == -1);
+		CHECK(errno == EAGAIN);
+	}
+	::close(q);
+	REQUIRE(::mqfs_unlink("/al") == 0);
+
+	/* mq_msgsize 70000: records do not fit a 64 KiB read; each batch call
+	 * still moves every message, byte-exact, one per call. */
+	REQUIRE(setSys(mqfsSide(), "msgsize_max", 70000) == "msgsize_max=70000: 6");
+	a = mkattr(3, 70000);
+	const int b = ::mqfs_open("/big", O_RDWR | O_CREAT | O_NONBLOCK, 0600, &a);
+	REQUIRE(b >= 0);
+	const std::string m1 = pattern(100, 1), m2 = pattern(70000, 2), m3 = pattern(20000, 3);
+	std::vector<mqfs_msg> in = { { const_cast<char *>(m1.data()), m1.size(), 0 },
+				     { const_cast<char *>(m2.data()), m2.size(), 0 },
+				     { const_cast<char *>(m3.data()), m3.size(), 0 } };
+	CHECK(::mqfs_send_batch(b, in.data(), in.size()) == 3);
+	std::vector<char> buf(3 * MQFS_BATCH_COST(70000));
+	std::vector<std::string> got;
+	for (int i = 0; i < 5; i++) {
+		const ssize_t n = ::mqfs_receive_batch(b, buf.data(), buf.size(), out.data(), out.size());
+		if (n < 0)
+			break;
+		for (ssize_t j = 0; j < n; j++)
+			got.emplace_back(out[j].msg_ptr, out[j].msg_len);
+	}
+	CHECK(got == std::vector<std::string>{ m1, m2, m3 });
+	::close(b);
+	REQUIRE(::mqfs_unlink("/big") == 0);
+}
+
 TEST_CASE_METHOD(Fresh, "client random differential: seeded operations on 3 queues, compared at every step", "[client][random]")
 {
 	const std::uint64_t seed = envU64("MQFS_RANDOM_SEED", 20240601);
