@@ -89,6 +89,19 @@ public:
 	ssize_t receive(std::string &out, unsigned *prio = nullptr,
 			std::optional<Deadline> deadline = std::nullopt);
 
+	/**
+	 * \brief mqfs_timedsend_batch(): \a msgs in order, as a loop of sends.
+	 * \return how many were sent (>= 1), or -errno when none was
+	 */
+	ssize_t sendBatch(std::span<const mqfs_msg> msgs, std::optional<Deadline> deadline = std::nullopt);
+	/**
+	 * \brief mqfs_timedreceive_batch(): waits for one message, then takes
+	 *        what is there, up to msgs.size() and what fits in \a buf.
+	 * \return how many (msgs[i] point into \a buf), or -errno
+	 */
+	ssize_t receiveBatch(std::span<std::byte> buf, std::span<mqfs_msg> msgs,
+			     std::optional<Deadline> deadline = std::nullopt);
+
 	/** \return 0 or -errno */
 	int status(Status &out) const;
 	/** \brief mq_setattr() with only O_NONBLOCK. \return 0 or -errno */

@@ -119,6 +119,22 @@ ssize_t MessageQueue::receive(std::span<std::byte> buf, unsigned *prio, std::opt
 	});
 }
 
+ssize_t MessageQueue::sendBatch(std::span<const mqfs_msg> msgs, std::optional<Deadline> deadline)
+{
+	const auto ts = toTimespec(deadline);
+	return noThrow([&] { return client::sendBatch(fd_, msgs.data(), msgs.size(), ts ? &*ts : nullptr); });
+}
+
+ssize_t MessageQueue::receiveBatch(std::span<std::byte> buf, std::span<mqfs_msg> msgs,
+				   std::optional<Deadline> deadline)
+{
+	const auto ts = toTimespec(deadline);
+	return noThrow([&] {
+		return client::receiveBatch(fd_, reinterpret_cast<char *>(buf.data()), buf.size(), msgs.data(),
+					    msgs.size(), ts ? &*ts : nullptr);
+	});
+}
+
 ssize_t MessageQueue::receive(std::string &out, unsigned *prio, std::optional<Deadline> deadline)
 {
 	Status st;
