@@ -2,7 +2,7 @@
 # Run the benchmark: kernel mqueue, a do-nothing FUSE filesystem and mqfs,
 # side by side in one run, in a private IPC + mount namespace (nothing
 # outside it is changed: its own kernel queues, sysctls and mounts).
-# Usage: scripts/bench.sh [--reps N] [--scale S] [--quick] [--json FILE]   (as root)
+# Usage: scripts/bench.sh [--reps N] [--scale S] [--quick] [--only TEXT] [--json FILE]   (as root)
 set -eu
 cd "$(dirname "$0")/.."
 if [ -z "${MQFS_BENCH_NS:-}" ]; then

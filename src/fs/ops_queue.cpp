@@ -111,28 +111,33 @@ void replyInline(fuse_req_t req, Queue &q, void *, Message &msg, unsigned prio)
 void doReceive(fuse_req_t req, View &v, size_t bufLen, const Deadline &deadline, bool nonblock,
 	       ParkedReceive::ReplyFn fn, void *context)
 {
-	Filesystem &fs = Filesystem::from(req);
-	auto *w = nonblock ? nullptr : new (std::nothrow) ParkedReceive(v.queue, req, fs, fn);
-	if (!nonblock && !w)
-		return replyErr(req, -ENOMEM);
-	if (w) {
-		w->deadline = deadline;
-		w->context = context;
-		w->arm();
-	}
 	Message msg;
 	unsigned prio = 0;
 	int rv;
+	/* First without a waiter: most receives find a message, and then no
+	 * waiter is allocated, armed and disarmed. */
 	{
 		WakeList wake;
-		rv = v.queue->receive(bufLen, msg, prio, w, wake);
+		rv = v.queue->receive(bufLen, msg, prio, nullptr, wake);
 	}
-	if (rv == kParked)
-		return;
-	/* Not parked: let go of the waiter (before the reply frees req), then
-	 * answer here as it would have. */
-	if (w)
+	if (rv == -EAGAIN && !nonblock) {
+		/* Empty: park. The queue may have changed since; receive() decides again. */
+		auto *w = new (std::nothrow) ParkedReceive(v.queue, req, Filesystem::from(req), fn);
+		if (!w)
+			return replyErr(req, -ENOMEM);
+		w->deadline = deadline;
+		w->context = context;
+		w->arm();
+		{
+			WakeList wake;
+			rv = v.queue->receive(bufLen, msg, prio, w, wake);
+		}
+		if (rv == kParked)
+			return;
+		/* Not parked: let go of the waiter (before the reply frees req),
+		 * then answer here as it would have. */
 		w->discard();
+	}
 	if (rv < 0)
 		return replyErr(req, rv);
 	fn(req, *v.queue, context, msg, prio);
@@ -188,24 +193,27 @@ void replyBigBegin(fuse_req_t req, Queue &q, void *context, Message &msg, unsign
 void doSend(fuse_req_t req, View &v, Message &msg, unsigned prio, const Deadline &deadline,
 	    bool nonblock, int okResult = 0)
 {
-	Filesystem &fs = Filesystem::from(req);
-	auto *w = nonblock ? nullptr : new (std::nothrow) ParkedSend(Waiter::Kind::Send, v.queue, req, fs);
-	if (!nonblock && !w)
-		return replyErr(req, -ENOMEM);
-	if (w) {
+	int rv;
+	/* First without a waiter, as in doReceive(). */
+	{
+		WakeList wake;
+		rv = v.queue->send(msg, prio, senderOf(req), nullptr, wake);
+	}
+	if (rv == -EAGAIN && !nonblock) {
+		auto *w = new (std::nothrow) ParkedSend(Waiter::Kind::Send, v.queue, req, Filesystem::from(req));
+		if (!w)
+			return replyErr(req, -ENOMEM);
 		w->deadline = deadline;
 		w->okResult = okResult;
 		w->arm();
-	}
-	int rv;
-	{
-		WakeList wake;
-		rv = v.queue->send(msg, prio, senderOf(req), w, wake);
-	}
-	if (rv == kParked)
-		return;
-	if (w)
+		{
+			WakeList wake;
+			rv = v.queue->send(msg, prio, senderOf(req), w, wake);
+		}
+		if (rv == kParked)
+			return;
 		w->discard();
+	}
 	if (rv < 0)
 		return replyErr(req, rv);
 	fuse_reply_ioctl(req, okResult, nullptr, 0);

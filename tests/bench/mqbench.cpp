@@ -9,7 +9,10 @@
  * (`mqbench --serve-null N`, the same libfuse loop settings as mqfs) and
  * mqfs on M:
  *   MQFS_ROOT=M mqbench --kernel-root K --null-root N --mqfs-pid P
- *           --null-pid P2 --mqfs-bin BIN [--reps R] [--scale S] [--json FILE]
+ *           --null-pid P2 --mqfs-bin BIN [--reps R] [--scale S] [--quick]
+ *           [--only TEXT] [--json FILE]
+ * --only runs the workloads whose name contains TEXT ("mqfs-only": just the
+ * mqfs-only figures); --quick is one repetition.
  * Each workload runs R times per backend; the median rate is reported with
  * the ratios mqfs/kernel and mqfs/null. Then mqfs-only figures: daemon
  * memory (fresh daemons started from BIN), CPU per message, the cost of 1000
@@ -809,7 +812,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && !std::strcmp(argv[1], "--serve-null"))
 		return serveNull(argv[2]);
 
-	std::string kernelRoot, nullRoot, jsonPath, mqfsBin;
+	std::string kernelRoot, nullRoot, jsonPath, mqfsBin, only;
 	pid_t mqfsPid = 0, nullPid = 0;
 	int reps = 5;
 	long scale = 1;
@@ -835,6 +838,8 @@ int main(int argc, char **argv)
 			reps = std::max(1, std::atoi(v));
 		else if (a == "--json")
 			jsonPath = v;
+		else if (a == "--only")
+			only = v;
 		else if (a == "--scale")
 			scale = std::max(1L, std::atol(v));
 		else {
@@ -846,7 +851,7 @@ int main(int argc, char **argv)
 	const char *mqfsRoot = std::getenv("MQFS_ROOT");
 	if (nullRoot.empty() || kernelRoot.empty() || !mqfsRoot || !mqfsPid || !nullPid || mqfsBin.empty()) {
 		std::fprintf(stderr, "usage: MQFS_ROOT=M mqbench --kernel-root K --null-root N --mqfs-pid P "
-				     "--null-pid P --mqfs-bin BIN [--reps R] [--scale S] [--quick] [--json FILE]\n"
+				     "--null-pid P --mqfs-bin BIN [--reps R] [--scale S] [--quick] [--only TEXT] [--json FILE]\n"
 				     "(scripts/bench.sh sets all of this up)\n");
 		return 1;
 	}
@@ -893,6 +898,8 @@ int main(int argc, char **argv)
 	};
 	if (quick)
 		reps = 1;
+	if (!only.empty())
+		std::erase_if(rows, [&](const Row &r) { return r.name.find(only) == std::string::npos; });
 
 	FILE *json = jsonPath.empty() ? nullptr : std::fopen(jsonPath.c_str(), "w");
 	if (json)
@@ -965,8 +972,11 @@ int main(int argc, char **argv)
 	for (auto &l : cpuLines)
 		std::printf("  %s\n", l.c_str());
 
-	std::printf("\nmqfs only:\n");
-	const auto extras = mqfsOnly(mqfsBin, mq, scale);
+	std::vector<Extra> extras;
+	if (only.empty() || only == "mqfs-only") {
+		std::printf("\nmqfs only:\n");
+		extras = mqfsOnly(mqfsBin, mq, scale);
+	}
 	for (const Extra &e : extras)
 		std::printf("  %-62s %10.2f %s%s%s\n", e.name.c_str(), e.value, e.unit.c_str(),
 			    e.target.empty() ? "" : "   target ", e.target.c_str());
