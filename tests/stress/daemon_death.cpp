@@ -426,7 +426,8 @@ void lazyRound(Environment &env, std::unique_ptr<Daemon> &daemon, const Backend 
 		}
 		sleepNs(1000000);
 	}
-	r.reapAll(monoNs() + 1000, "after the lazy unmount");
+	/* "finished" is set just before _exit(): give the exit time. */
+	r.reapAll(std::max<std::int64_t>(helpEnd, monoNs() + 2000000000LL), "after the lazy unmount");
 	for (unsigned i = 0; i < kWorkers; i++)
 		if (int e = r.shm->w[i].firstErrno.load())
 			t.lazyErrors[std::string(kRoles[i].name) + ":" + errName(e)]++;

@@ -173,8 +173,10 @@ void Watchdog::arm(const std::string &label, double seconds)
 {
 	if (!shm_)
 		return;
-	for (std::size_t i = 0; i < kLabelLen; i++)
-		shm_->label[i].store(i < label.size() && i + 1 < kLabelLen ? label[i] : '\0', std::memory_order_relaxed);
+	for (std::size_t i = 0; i < kLabelLen; i++) {
+		const char ch = i < label.size() && i + 1 < kLabelLen ? label[i] : '\0';
+		shm_->label[i].store(ch, std::memory_order_relaxed);
+	}
 	shm_->armedSeconds.store(seconds);
 	shm_->deadlineNs.store(monoNs() + static_cast<std::int64_t>(seconds * 1e9));
 }
@@ -224,7 +226,8 @@ void Watchdog::stop()
 /* ------------------------------------------------------------------ */
 
 Daemon::Daemon(Watchdog &wd, std::string bin, std::string mountPoint, std::string options, std::string logPath)
-	: wd_(wd), bin_(std::move(bin)), mnt_(std::move(mountPoint)), opts_(std::move(options)), log_(std::move(logPath))
+	: wd_(wd), bin_(std::move(bin)), mnt_(std::move(mountPoint)), opts_(std::move(options)),
+	  log_(std::move(logPath))
 {
 }
 
@@ -260,7 +263,8 @@ std::string Daemon::start()
 		int nul = ::open("/dev/null", O_RDONLY);
 		if (nul >= 0)
 			::dup2(nul, 0);
-		::execl(bin_.c_str(), bin_.c_str(), "-f", "-o", opts_.c_str(), mnt_.c_str(), static_cast<char *>(nullptr));
+		const char *bin = bin_.c_str();
+		::execl(bin, bin, "-f", "-o", opts_.c_str(), mnt_.c_str(), static_cast<char *>(nullptr));
 		std::fprintf(stderr, "exec %s: %s\n", bin_.c_str(), std::strerror(errno));
 		::_exit(127);
 	}

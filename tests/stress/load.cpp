@@ -450,11 +450,11 @@ void installHandler(const Ctx &c)
 		if (d.v != Verdict::Message || d.len != static_cast<std::size_t>(n) || d.queue != spec.queue ||
 		    d.prio != prio) {
 			c.shm->corrupt.fetch_add(1);
+			const char *why = d.v == Verdict::Message ? "length/priority/queue mismatch" : d.why;
 			addProblem(*c.shm,
 				   "consumer %u on %s: corrupt message (%s): %zd bytes, prio %u, header says "
 				   "producer %u seq %u queue %u prio %u len %zu",
-				   ci, qs.name.c_str(), d.v == Verdict::Message ? "length/priority/queue mismatch" : d.why,
-				   n, prio, d.producer, d.seq, d.queue, d.prio, d.len);
+				   ci, qs.name.c_str(), why, n, prio, d.producer, d.seq, d.queue, d.prio, d.len);
 			continue;
 		}
 		std::uint32_t expected = 0;
@@ -472,8 +472,8 @@ void installHandler(const Ctx &c)
 		std::int64_t &l = last[d.producer * nprio + pi];
 		if (static_cast<std::int64_t>(d.seq) <= l) {
 			c.shm->fifo.fetch_add(1);
-			addProblem(*c.shm, "consumer %u on %s: FIFO broken: producer %u prio %u seq %u after seq %lld", ci,
-				   qs.name.c_str(), d.producer, d.prio, d.seq, static_cast<long long>(l));
+			addProblem(*c.shm, "consumer %u on %s: FIFO broken: producer %u prio %u seq %u after seq %lld",
+				   ci, qs.name.c_str(), d.producer, d.prio, d.seq, static_cast<long long>(l));
 		}
 		l = std::max(l, static_cast<std::int64_t>(d.seq));
 		sleepNs(spec.paceNs);
@@ -510,6 +510,11 @@ std::string workerName(const Worker &w)
 	return std::string(w.producer ? "producer " : "consumer ") + std::to_string(w.index);
 }
 
+std::string msgName(unsigned producer, std::uint32_t seq)
+{
+	return "producer " + std::to_string(producer) + " seq " + std::to_string(seq);
+}
+
 /* What the controller learnt from killed consumers' buffers. */
 struct Salvage {
 	std::uint64_t empty = 0;   /* nothing had arrived */
@@ -518,9 +523,472 @@ struct Salvage {
 	std::uint64_t partial = 0; /* an unfinished staged receive */
 };
 
-std::string fmtCount(std::uint64_t n)
+/*
+ * The controller's side of one load, phase by phase (the workers are the
+ * *Main functions above). The destructor kills what still runs, closes
+ * the controller's descriptors and removes the queues.
+ */
+class LoadRun
 {
-	return std::to_string(n);
+public:
+	LoadRun(Ctx &c, Watchdog &wd, Report &rep)
+		: c_(c), cfg_(c.cfg), be_(c.be), shm_(*c.shm), wd_(wd), rep_(rep), uncertain_(c.cfg.producers.size())
+	{
+	}
+	~LoadRun();
+	LoadRun(const LoadRun &) = delete;
+	LoadRun &operator=(const LoadRun &) = delete;
+
+	bool createQueues();
+	bool startWorkers();
+	/** \brief The timed part: kills and respawns, or just watching. */
+	void run();
+	/** \brief Storm off, producers finish, one pill per consumer. */
+	void finish();
+	/** \brief curmsgs 0 and QSIZE:0 on every queue. */
+	void checkEmpty();
+	/** \brief Close our descriptors; what comes back was held off the queue. */
+	void drainHeldBack();
+	/** \brief Every seq of every producer accounted for; the figures. */
+	void account();
+
+private:
+	void spawn(Worker &w);
+	bool reap(Worker &w, int timeoutMs, bool expectClean);
+	void killOne(std::uint64_t &rng);
+	void salvage(unsigned ci);
+
+	Ctx &c_;
+	const LoadConfig &cfg_;
+	const Backend &be_;
+	LoadShm &shm_;
+	Watchdog &wd_;
+	Report &rep_;
+	std::vector<Worker> workers_;
+	pid_t storm_ = -1;
+	std::uint32_t nextId_ = 1;
+	std::uint64_t claimedLive_ = 0; /* claims of every consumer incarnation */
+	std::uint64_t kills_[2] = {};   /* [producer] */
+	std::uint64_t killsInCall_ = 0;
+	std::vector<std::vector<std::uint32_t>> uncertain_; /* seqs in doubt, per producer */
+	Salvage salv_;
+	std::uint64_t heldBack_ = 0;
+	double runSeconds_ = 0;
+};
+
+LoadRun::~LoadRun()
+{
+	for (pid_t pid : { storm_ })
+		if (pid > 0) {
+			::kill(pid, SIGKILL);
+			waitChild(pid, 10000);
+			wd_.untrack(pid);
+		}
+	for (auto &w : workers_)
+		if (w.pid > 0) {
+			::kill(w.pid, SIGKILL);
+			waitChild(w.pid, 10000);
+			wd_.untrack(w.pid);
+		}
+	for (mqd_t fd : c_.ctlFds)
+		if (fd >= 0)
+			be_.close(fd);
+	for (const auto &q : cfg_.queues)
+		be_.unlink(q.name.c_str());
+}
+
+bool LoadRun::createQueues()
+{
+	for (const auto &q : cfg_.queues) {
+		be_.unlink(q.name.c_str());
+		struct mq_attr a = {};
+		a.mq_maxmsg = q.maxmsg;
+		a.mq_msgsize = q.msgsize;
+		const mqd_t fd = be_.open(q.name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600, &a);
+		if (fd < 0) {
+			rep_.fail("create " + q.name + " (" + std::to_string(q.maxmsg) + "x" +
+				  std::to_string(q.msgsize) + "): " + errName(errno));
+			return false;
+		}
+		c_.ctlFds.push_back(fd);
+	}
+	return true;
+}
+
+void LoadRun::spawn(Worker &w)
+{
+	if (!w.producer) {
+		ConsumerShm &cs = shm_.consumers[w.index];
+		cs.id.store(nextId_++);
+		cs.inCall.store(0);
+		cs.claimState.store(0);
+	} else {
+		shm_.producers[w.index].inCall.store(0);
+	}
+	std::fflush(nullptr);
+	const pid_t pid = ::fork();
+	if (pid == 0) {
+		if (w.producer)
+			producerMain(c_, w.index);
+		consumerMain(c_, w.index);
+	}
+	w.pid = pid;
+	if (pid > 0)
+		wd_.track(pid, false);
+	else
+		rep_.fail("fork: " + errName(errno));
+}
+
+/* Reap \a w within \a timeoutMs (then SIGKILL); false if it would not die. */
+bool LoadRun::reap(Worker &w, int timeoutMs, bool expectClean)
+{
+	auto st = waitChild(w.pid, timeoutMs);
+	if (!st) {
+		rep_.fail(workerName(w) + " (pid " + std::to_string(w.pid) + ") still running after " +
+			  std::to_string(timeoutMs) + " ms: SIGKILL");
+		::kill(w.pid, SIGKILL);
+		st = waitChild(w.pid, 10000);
+		if (!st) {
+			rep_.fail(workerName(w) + " survived SIGKILL for 10 s (stuck in the kernel)");
+			return false;
+		}
+	}
+	wd_.untrack(w.pid);
+	w.pid = -1;
+	if (!w.producer)
+		claimedLive_ += shm_.consumers[w.index].claimState.load() >> kClaimCountShift;
+	if (expectClean && (!WIFEXITED(*st) || WEXITSTATUS(*st) != 0))
+		rep_.fail(workerName(w) + " ended with " + statusText(*st));
+	return true;
+}
+
+bool LoadRun::startWorkers()
+{
+	for (unsigned i = 0; i < cfg_.consumers.size(); i++)
+		workers_.push_back({ false, i });
+	for (unsigned i = 0; i < cfg_.producers.size(); i++)
+		workers_.push_back({ true, i });
+	for (auto &w : workers_)
+		spawn(w);
+	const int n = static_cast<int>(workers_.size());
+	for (int i = 0; i < 1000 && shm_.ready.load() < n; i++)
+		sleepNs(10000000);
+	if (shm_.ready.load() < n) {
+		rep_.fail("only " + std::to_string(shm_.ready.load()) + " of " + std::to_string(n) +
+			  " workers got ready within 10 s");
+		return false;
+	}
+	if (cfg_.signals != SignalMode::None) {
+		for (std::size_t i = 0; i < workers_.size(); i++)
+			shm_.stormTargets[i].store(workers_[i].pid);
+		std::fflush(nullptr);
+		storm_ = ::fork();
+		if (storm_ == 0)
+			stormMain(c_, static_cast<unsigned>(workers_.size()));
+		if (storm_ < 0) {
+			rep_.fail("fork: " + errName(errno));
+			return false;
+		}
+		wd_.track(storm_, false);
+	}
+	return true;
+}
+
+void LoadRun::run()
+{
+	const std::int64_t start = monoNs();
+	const std::int64_t end = start + static_cast<std::int64_t>(cfg_.seconds * 1e9);
+	std::uint64_t rng = mix64(c_.nonce ^ 0x4b11);
+	std::vector<bool> gone(workers_.size(), false);
+	while (monoNs() < end) {
+		if (cfg_.kills) {
+			killOne(rng);
+			continue;
+		}
+		sleepNs(20000000);
+		/* A worker that ended by itself (its violation is recorded):
+		 * noted, not reaped while the storm may still signal its pid. */
+		for (std::size_t i = 0; i < workers_.size(); i++) {
+			siginfo_t si = {};
+			const id_t id = static_cast<id_t>(workers_[i].pid);
+			if (!gone[i] && ::waitid(P_PID, id, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid) {
+				gone[i] = true;
+				rep_.note(workerName(workers_[i]) + " ended early");
+			}
+		}
+	}
+	runSeconds_ = static_cast<double>(monoNs() - start) / 1e9;
+}
+
+void LoadRun::killOne(std::uint64_t &rng)
+{
+	rng = mix64(rng);
+	sleepNs(2000000 + static_cast<std::int64_t>(rng % 20000000));
+	rng = mix64(rng);
+	Worker &w = workers_[rng % workers_.size()];
+	if (w.pid < 0)
+		return;
+	if (auto st = waitChild(w.pid, 0)) {
+		rep_.fail(workerName(w) + " ended by itself (" + statusText(*st) + ")");
+		wd_.untrack(w.pid);
+		w.pid = -1;
+		return;
+	}
+	std::atomic<int> &inCall = w.producer ? shm_.producers[w.index].inCall : shm_.consumers[w.index].inCall;
+	if (rng & (1u << 20)) {
+		/* Aim at a call in progress (blocked, or mid-transfer). */
+		const std::int64_t until = monoNs() + 3000000;
+		while (!inCall.load() && monoNs() < until) {
+		}
+		const std::int64_t spin = monoNs() + static_cast<std::int64_t>((rng >> 24) % 300000);
+		while (monoNs() < spin) {
+		}
+	}
+	const bool wasInCall = inCall.load();
+	::kill(w.pid, SIGKILL);
+	if (!reap(w, 5000, false))
+		return;
+	kills_[w.producer]++;
+	killsInCall_ += wasInCall;
+	if (w.producer) {
+		/* The seq it was sending may arrive 0 or 1 times; the next
+		 * incarnation goes on after it. */
+		ProducerShm &ps = shm_.producers[w.index];
+		const std::uint64_t pr = ps.progress.load();
+		if (pr & 1) {
+			uncertain_[w.index].push_back(static_cast<std::uint32_t>(pr >> 1));
+			ps.progress.store(((pr >> 1) + 1) << 1);
+		}
+	} else {
+		salvage(w.index);
+	}
+	spawn(w);
+}
+
+/* A killed consumer: whatever its last receive delivered is in its landing buffer. */
+void LoadRun::salvage(unsigned ci)
+{
+	ConsumerShm &cs = shm_.consumers[ci];
+	const Decoded d = decode(c_, cs.landing, kLanding);
+	const unsigned q = cfg_.consumers[ci].queue;
+	const std::string who = "killed consumer " + std::to_string(ci);
+	switch (d.v) {
+	case Verdict::Empty:
+		salv_.empty++;
+		break;
+	case Verdict::Pill:
+		rep_.fail(who + " held a pill");
+		break;
+	case Verdict::Bad:
+		/* Only an mqfs staged receive (msgsize over 64 KiB) can be cut
+		 * half-way; anything else is corruption. */
+		if (!be_.kernel && cfg_.queues[q].msgsize > kRecvInline) {
+			salv_.partial++;
+		} else {
+			shm_.corrupt.fetch_add(1);
+			rep_.fail(who + ": its buffer holds a bad message (" + d.why + ")");
+		}
+		break;
+	case Verdict::Message: {
+		std::atomic<std::uint32_t> &slot = c_.slot(d.producer, d.seq);
+		const std::uint32_t v = slot.load();
+		if (d.queue != q) {
+			shm_.corrupt.fetch_add(1);
+			rep_.fail(who + " got a message of another queue");
+		} else if (v == cs.id.load()) {
+			/* It had claimed it, and died before or after counting it. */
+			salv_.claimed++;
+			if ((cs.claimState.load() & kClaimKeyMask) != claimKey(d.producer, d.seq))
+				claimedLive_++;
+		} else if (v == 0) {
+			slot.store(cs.id.load());
+			salv_.salvaged++;
+		} else {
+			shm_.duplicates.fetch_add(1);
+			rep_.fail(msgName(d.producer, d.seq) + " delivered twice (once into " + who + "'s buffer)");
+		}
+		break;
+	}
+	}
+	std::memset(cs.landing, 0, kHeader);
+}
+
+void LoadRun::finish()
+{
+	if (storm_ > 0) {
+		shm_.stormStop.store(1);
+		if (!waitChild(storm_, 5000)) {
+			rep_.fail("the storm process did not stop");
+			::kill(storm_, SIGKILL);
+			waitChild(storm_, 5000);
+		}
+		wd_.untrack(storm_);
+		storm_ = -1;
+	}
+	shm_.stop.store(1);
+	for (auto &w : workers_)
+		if (w.producer && w.pid > 0)
+			reap(w, 20000, true);
+	/* Priority 0 and sent after all data: each consumer's last message. */
+	for (auto &w : workers_) {
+		if (w.producer || w.pid < 0)
+			continue;
+		const unsigned q = cfg_.consumers[w.index].queue;
+		unsigned char pill[kHeader];
+		const MsgHeader h = { kMagic, kPill, static_cast<std::uint8_t>(q), w.index,
+				      static_cast<std::uint32_t>(kHeader), 0 };
+		seal(c_.nonce, pill, h, kHeader);
+		const struct timespec dl = realtimeIn(10000000000LL);
+		if (be_.timedsend(c_.ctlFds[q], reinterpret_cast<const char *>(pill), kHeader, 0, &dl) < 0)
+			rep_.fail("pill for consumer " + std::to_string(w.index) + ": " + errName(errno));
+	}
+	for (auto &w : workers_) {
+		if (w.producer || w.pid < 0)
+			continue;
+		reap(w, 20000, true);
+		if (!shm_.consumers[w.index].gotPill.load())
+			rep_.fail("consumer " + std::to_string(w.index) + " ended without its pill");
+	}
+}
+
+void LoadRun::checkEmpty()
+{
+	for (std::size_t q = 0; q < cfg_.queues.size(); q++) {
+		const std::string &name = cfg_.queues[q].name;
+		struct mq_attr a = {};
+		if (be_.getattr(c_.ctlFds[q], &a) < 0)
+			rep_.fail("getattr " + name + ": " + errName(errno));
+		else if (a.mq_curmsgs != 0)
+			rep_.fail(name + ": curmsgs " + std::to_string(a.mq_curmsgs) + " at the end");
+		const std::string st = be_.statusLine(name.c_str());
+		if (st.rfind("QSIZE:0 ", 0) != 0)
+			rep_.fail(name + ": status \"" + st + "\" at the end");
+	}
+}
+
+/*
+ * mqfs keeps a staged receive reserved by a consumer that was killed on the
+ * open file; the last close gives it back. Such messages are violations all
+ * the same (they were nowhere at the end); this names their cause.
+ */
+void LoadRun::drainHeldBack()
+{
+	for (mqd_t &fd : c_.ctlFds) {
+		be_.close(fd);
+		fd = -1;
+	}
+	for (const auto &qs : cfg_.queues) {
+		const mqd_t fd = be_.open(qs.name.c_str(), O_RDONLY | O_NONBLOCK, 0, nullptr);
+		if (fd < 0) {
+			rep_.fail("reopen " + qs.name + ": " + errName(errno));
+			continue;
+		}
+		std::vector<unsigned char> buf(static_cast<std::size_t>(qs.msgsize));
+		unsigned prio;
+		ssize_t n;
+		while ((n = be_.receive(fd, reinterpret_cast<char *>(buf.data()), buf.size(), &prio)) >= 0) {
+			const Decoded d = decode(c_, buf.data(), static_cast<std::size_t>(n));
+			if (d.v != Verdict::Message) {
+				rep_.fail(qs.name + ": an unknown message appeared after the last close");
+				continue;
+			}
+			heldBack_++;
+			std::uint32_t expected = 0;
+			const bool fresh = c_.slot(d.producer, d.seq).compare_exchange_strong(expected, UINT32_MAX);
+			claimedLive_ += fresh;
+			rep_.fail("held back: " + msgName(d.producer, d.seq) + " (" + qs.name + ", prio " +
+				  std::to_string(d.prio) + ", " + std::to_string(d.len) +
+				  " bytes) was in neither the queue nor a receiver at the end, and came back when "
+				  "the last descriptor was closed" +
+				  (fresh ? "" : ", after it had been received (duplicate)"));
+		}
+		be_.close(fd);
+	}
+}
+
+void LoadRun::account()
+{
+	std::uint64_t moved = 0, bytes = 0, big = 0, unsureArrived = 0, unsureMissing = 0, lost = 0;
+	std::vector<std::string> lostList;
+	for (unsigned p = 0; p < cfg_.producers.size(); p++) {
+		const std::uint64_t pr = shm_.producers[p].progress.load();
+		const std::uint32_t final = static_cast<std::uint32_t>(pr >> 1);
+		if (pr & 1)
+			rep_.fail("producer " + std::to_string(p) + " ended in the middle of a send");
+		if (shm_.producers[p].capped.load())
+			rep_.note("producer " + std::to_string(p) + " reached the seq cap " +
+				  std::to_string(cfg_.seqCap));
+		const std::set<std::uint32_t> unsure(uncertain_[p].begin(), uncertain_[p].end());
+		for (std::uint32_t seq = 0; seq < final; seq++) {
+			const bool got = c_.slot(p, seq).load() != 0;
+			const bool doubt = unsure.count(seq) != 0;
+			if (got) {
+				const MsgSpec m = specOf(c_, p, seq);
+				moved++;
+				bytes += m.len;
+				big += m.len >= kBigMin;
+				unsureArrived += doubt;
+			} else if (doubt) {
+				unsureMissing++;
+			} else if (++lost <= 10) {
+				const MsgSpec m = specOf(c_, p, seq);
+				lostList.push_back("lost: " + msgName(p, seq) + " (" + cfg_.queues[m.queue].name +
+						   ", prio " + std::to_string(m.prio) + ", " + std::to_string(m.len) +
+						   " bytes)");
+			}
+		}
+		for (std::uint32_t seq = final; seq < std::min(cfg_.seqCap, final + 64); seq++)
+			if (c_.slot(p, seq).load() != 0)
+				rep_.fail(msgName(p, seq) + " arrived but was never sent");
+	}
+	if (claimedLive_ + salv_.salvaged != moved)
+		rep_.fail("counts disagree: consumers claimed " + std::to_string(claimedLive_) + " + salvaged " +
+			  std::to_string(salv_.salvaged) + ", slots set " + std::to_string(moved));
+	for (const auto &l : lostList)
+		rep_.fail(l);
+	if (lost > lostList.size())
+		rep_.fail("... " + std::to_string(lost - lostList.size()) + " more lost");
+	const unsigned nprob = std::min(shm_.problemCount.load(), kMaxProblems);
+	for (unsigned i = 0; i < nprob; i++)
+		rep_.fail(shm_.problems[i]);
+	if (shm_.problemCount.load() > kMaxProblems)
+		rep_.fail("... " + std::to_string(shm_.problemCount.load() - kMaxProblems) + " more problems");
+
+	std::uint64_t calls[2][kOutcomes] = {};
+	for (unsigned i = 0; i < kMaxProducers; i++)
+		for (int t = 0; t < 2; t++)
+			for (int o = 0; o < kOutcomes; o++)
+				calls[t][o] += shm_.producers[i].calls.n[t][o].load() +
+					       shm_.consumers[i].calls.n[t][o].load();
+	char text[32];
+	std::snprintf(text, sizeof(text), "%.1f", static_cast<double>(bytes) / 1e6);
+	rep_.figure("msgs", moved);
+	rep_.figure("MB", text);
+	rep_.figure("big", big);
+	std::snprintf(text, sizeof(text), "%.0f", static_cast<double>(moved) / std::max(runSeconds_, 0.001));
+	rep_.figure("msg/s", text);
+	rep_.figure("lost", lost);
+	rep_.figure("dup", shm_.duplicates.load());
+	rep_.figure("corrupt", shm_.corrupt.load());
+	rep_.figure("fifo", shm_.fifo.load());
+	if (heldBack_)
+		rep_.figure("held-back", heldBack_);
+	if (cfg_.kills) {
+		rep_.figure("kills", std::to_string(kills_[1]) + "p+" + std::to_string(kills_[0]) + "c");
+		rep_.figure("in-call", killsInCall_);
+		rep_.figure("salvaged", salv_.salvaged);
+		rep_.figure("claimed-then-killed", salv_.claimed);
+		rep_.figure("partial", salv_.partial);
+		rep_.figure("inflight-sends",
+			    std::to_string(unsureArrived) + "/" + std::to_string(unsureArrived + unsureMissing));
+	}
+	if (cfg_.signals != SignalMode::None) {
+		rep_.figure("signals", shm_.signalsSent.load());
+		rep_.figure("handled", shm_.signalsHandled.load());
+	}
+	rep_.figure("EINTR", calls[0][kIntr] + calls[1][kIntr]);
+	rep_.figure("ETIMEDOUT", calls[1][kTimedOut]);
+	rep_.figure("calls", calls[0][kOk] + calls[1][kOk] + calls[0][kIntr] + calls[1][kIntr] + calls[1][kTimedOut]);
 }
 
 } /* namespace */
@@ -528,406 +996,36 @@ std::string fmtCount(std::uint64_t n)
 void runLoad(const Backend &be, const LoadConfig &cfg, Watchdog &wd, Report &rep)
 {
 	const std::int64_t t0 = monoNs();
-	const unsigned np = static_cast<unsigned>(cfg.producers.size());
-	const unsigned nc = static_cast<unsigned>(cfg.consumers.size());
-	const unsigned nq = static_cast<unsigned>(cfg.queues.size());
-	if (np > kMaxProducers || nc > kMaxConsumers || nq > kMaxQueues || cfg.prios.empty()) {
+	const std::size_t np = cfg.producers.size();
+	if (np > kMaxProducers || cfg.consumers.size() > kMaxConsumers || cfg.queues.size() > kMaxQueues ||
+	    cfg.prios.empty()) {
 		rep.fail("bad load configuration");
 		return;
 	}
 	SharedMap shmMap(sizeof(LoadShm));
-	SharedMap slotMap(static_cast<std::size_t>(np) * cfg.seqCap * sizeof(std::uint32_t));
+	SharedMap slotMap(np * cfg.seqCap * sizeof(std::uint32_t));
 	if (!shmMap.valid() || !slotMap.valid()) {
 		rep.fail(std::string("mmap: ") + std::strerror(errno));
 		return;
 	}
-	LoadShm *shm = new (shmMap.data()) LoadShm();
 	Ctx c{ be,
 	       cfg,
 	       mix64(cfg.seed ^ static_cast<std::uint64_t>(monoNs())),
-	       shm,
+	       new (shmMap.data()) LoadShm(),
 	       static_cast<std::atomic<std::uint32_t> *>(slotMap.data()),
 	       {},
 	       ::getpid(),
 	       static_cast<unsigned>(cfg.seconds) + 150 };
-
-	/* The queues, and the controller's descriptor of each. */
-	struct Queues {
-		const Backend &be;
-		const LoadConfig &cfg;
-		std::vector<mqd_t> &fds;
-		~Queues()
-		{
-			for (mqd_t fd : fds)
-				if (fd >= 0)
-					be.close(fd);
-			for (const auto &q : cfg.queues)
-				be.unlink(q.name.c_str());
+	{
+		LoadRun run(c, wd, rep);
+		if (run.createQueues() && run.startWorkers()) {
+			run.run();
+			run.finish();
+			run.checkEmpty();
+			run.drainHeldBack();
+			run.account();
 		}
-	} queues{ be, cfg, c.ctlFds };
-	for (const auto &q : cfg.queues) {
-		be.unlink(q.name.c_str());
-		struct mq_attr a = {};
-		a.mq_maxmsg = q.maxmsg;
-		a.mq_msgsize = q.msgsize;
-		const mqd_t fd = be.open(q.name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600, &a);
-		if (fd < 0) {
-			rep.fail("create " + q.name + " (" + std::to_string(q.maxmsg) + "x" + std::to_string(q.msgsize) +
-				 "): " + errName(errno));
-			return;
-		}
-		c.ctlFds.push_back(fd);
 	}
-
-	std::vector<Worker> workers;
-	for (unsigned i = 0; i < nc; i++)
-		workers.push_back({ false, i });
-	for (unsigned i = 0; i < np; i++)
-		workers.push_back({ true, i });
-	std::uint32_t nextId = 1;
-	auto spawn = [&](Worker &w) {
-		if (!w.producer) {
-			shm->consumers[w.index].id.store(nextId++);
-			shm->consumers[w.index].inCall.store(0);
-			shm->consumers[w.index].claimState.store(0);
-		} else {
-			shm->producers[w.index].inCall.store(0);
-		}
-		std::fflush(nullptr);
-		const pid_t pid = ::fork();
-		if (pid == 0) {
-			if (w.producer)
-				producerMain(c, w.index);
-			consumerMain(c, w.index);
-		}
-		w.pid = pid;
-		if (pid > 0)
-			wd.track(pid, false);
-		else
-			rep.fail("fork: " + errName(errno));
-	};
-	std::uint64_t claimedLive = 0; /* claims of every consumer incarnation */
-	/* Reap \a w (bounded); false if it would not die. */
-	auto reap = [&](Worker &w, int timeoutMs, bool expectClean) {
-		auto st = waitChild(w.pid, timeoutMs);
-		if (!st) {
-			rep.fail(workerName(w) + " (pid " + std::to_string(w.pid) + ") still running after " +
-				 std::to_string(timeoutMs) + " ms: SIGKILL");
-			::kill(w.pid, SIGKILL);
-			st = waitChild(w.pid, 10000);
-			if (!st) {
-				rep.fail(workerName(w) + " survived SIGKILL for 10 s (stuck in the kernel)");
-				return false;
-			}
-		}
-		wd.untrack(w.pid);
-		w.pid = -1;
-		if (!w.producer)
-			claimedLive += shm->consumers[w.index].claimState.load() >> kClaimCountShift;
-		if (expectClean && (!WIFEXITED(*st) || WEXITSTATUS(*st) != 0))
-			rep.fail(workerName(w) + " ended with " + statusText(*st));
-		return true;
-	};
-
-	for (auto &w : workers)
-		spawn(w);
-	const unsigned nworkers = static_cast<unsigned>(workers.size());
-	for (int i = 0; i < 1000 && shm->ready.load() < static_cast<int>(nworkers); i++)
-		sleepNs(10000000);
-	if (shm->ready.load() < static_cast<int>(nworkers))
-		rep.fail("only " + std::to_string(shm->ready.load()) + " of " + std::to_string(nworkers) +
-			 " workers got ready within 10 s");
-
-	pid_t storm = -1;
-	if (cfg.signals != SignalMode::None) {
-		for (unsigned i = 0; i < nworkers; i++)
-			shm->stormTargets[i].store(workers[i].pid);
-		std::fflush(nullptr);
-		storm = ::fork();
-		if (storm == 0)
-			stormMain(c, nworkers);
-		if (storm > 0)
-			wd.track(storm, false);
-	}
-
-	/* ---- the run ---- */
-	const std::int64_t runStart = monoNs();
-	const std::int64_t end = runStart + static_cast<std::int64_t>(cfg.seconds * 1e9);
-	std::uint64_t kills[2] = {}, killsInCall = 0;
-	std::vector<std::vector<std::uint32_t>> uncertain(np);
-	Salvage salv;
-	std::uint64_t rng = mix64(c.nonce ^ 0x4b11);
-	std::vector<bool> gone(workers.size(), false);
-	while (monoNs() < end) {
-		rng = mix64(rng);
-		if (!cfg.kills) {
-			sleepNs(20000000);
-			/* A worker that ended by itself (a violation): noted, not
-			 * reaped while the storm may still signal its pid. */
-			for (std::size_t i = 0; i < workers.size(); i++) {
-				siginfo_t si = {};
-				if (!gone[i] && ::waitid(P_PID, static_cast<id_t>(workers[i].pid), &si,
-							 WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid) {
-					gone[i] = true;
-					rep.note(workerName(workers[i]) + " ended early");
-				}
-			}
-			continue;
-		}
-		sleepNs(2000000 + static_cast<std::int64_t>(rng % 20000000));
-		rng = mix64(rng);
-		Worker &w = workers[rng % workers.size()];
-		if (w.pid < 0)
-			continue;
-		if (auto st = waitChild(w.pid, 0)) {
-			rep.fail(workerName(w) + " ended by itself (" + statusText(*st) + ")");
-			wd.untrack(w.pid);
-			w.pid = -1;
-			continue;
-		}
-		std::atomic<int> &inCall = w.producer ? shm->producers[w.index].inCall : shm->consumers[w.index].inCall;
-		if (rng & (1u << 20)) {
-			/* Aim at a call in progress (blocked, or mid-transfer). */
-			const std::int64_t until = monoNs() + 3000000;
-			while (!inCall.load() && monoNs() < until) {
-			}
-			const std::int64_t spin = monoNs() + static_cast<std::int64_t>((rng >> 24) % 300000);
-			while (monoNs() < spin) {
-			}
-		}
-		const bool wasInCall = inCall.load();
-		::kill(w.pid, SIGKILL);
-		if (!reap(w, 5000, false))
-			break;
-		kills[w.producer]++;
-		killsInCall += wasInCall;
-		if (w.producer) {
-			ProducerShm &ps = shm->producers[w.index];
-			const std::uint64_t pr = ps.progress.load();
-			if (pr & 1) {
-				uncertain[w.index].push_back(static_cast<std::uint32_t>(pr >> 1));
-				ps.progress.store(((pr >> 1) + 1) << 1);
-			}
-		} else {
-			ConsumerShm &cs = shm->consumers[w.index];
-			const Decoded d = decode(c, cs.landing, kLanding);
-			const unsigned q = cfg.consumers[w.index].queue;
-			switch (d.v) {
-			case Verdict::Empty:
-				salv.empty++;
-				break;
-			case Verdict::Pill:
-				rep.fail("a killed consumer held a pill");
-				break;
-			case Verdict::Bad:
-				/* Only an mqfs staged receive (msgsize over 64 KiB) can
-				 * be cut half-way; anything else is corruption. */
-				if (!be.kernel && cfg.queues[q].msgsize > kRecvInline) {
-					salv.partial++;
-				} else {
-					shm->corrupt.fetch_add(1);
-					rep.fail("killed consumer " + std::to_string(w.index) + ": its buffer holds a bad message (" +
-						 d.why + ")");
-				}
-				break;
-			case Verdict::Message: {
-				std::atomic<std::uint32_t> &s = c.slot(d.producer, d.seq);
-				const std::uint32_t v = s.load();
-				if (d.queue != q) {
-					shm->corrupt.fetch_add(1);
-					rep.fail("killed consumer " + std::to_string(w.index) + " got a message of another queue");
-				} else if (v == cs.id.load()) {
-					/* Claimed, and killed before or after counting it. */
-					salv.claimed++;
-					if ((cs.claimState.load() & kClaimKeyMask) != claimKey(d.producer, d.seq))
-						claimedLive++;
-				} else if (v == 0) {
-					s.store(cs.id.load());
-					salv.salvaged++;
-				} else {
-					shm->duplicates.fetch_add(1);
-					rep.fail("producer " + std::to_string(d.producer) + " seq " + std::to_string(d.seq) +
-						 " delivered twice (once into killed consumer " + std::to_string(w.index) +
-						 "'s buffer)");
-				}
-				break;
-			}
-			}
-			std::memset(cs.landing, 0, kHeader);
-		}
-		spawn(w);
-	}
-	const double runSeconds = static_cast<double>(monoNs() - runStart) / 1e9;
-
-	/* ---- the end: storm, producers, pills, consumers ---- */
-	if (storm > 0) {
-		shm->stormStop.store(1);
-		if (!waitChild(storm, 5000)) {
-			rep.fail("the storm process did not stop");
-			::kill(storm, SIGKILL);
-			waitChild(storm, 5000);
-		}
-		wd.untrack(storm);
-	}
-	shm->stop.store(1);
-	for (auto &w : workers)
-		if (w.producer && w.pid > 0)
-			reap(w, 20000, true);
-	unsigned char pill[kHeader];
-	for (auto &w : workers) {
-		if (w.producer || w.pid < 0)
-			continue;
-		const unsigned q = cfg.consumers[w.index].queue;
-		const MsgHeader h = { kMagic, kPill, static_cast<std::uint8_t>(q), w.index,
-				      static_cast<std::uint32_t>(kHeader), 0 };
-		seal(c.nonce, pill, h, kHeader);
-		const struct timespec dl = realtimeIn(10000000000LL);
-		if (be.timedsend(c.ctlFds[q], reinterpret_cast<const char *>(pill), kHeader, 0, &dl) < 0)
-			rep.fail("pill for consumer " + std::to_string(w.index) + ": " + errName(errno));
-	}
-	for (auto &w : workers) {
-		if (w.producer || w.pid < 0)
-			continue;
-		reap(w, 20000, true);
-		if (!shm->consumers[w.index].gotPill.load())
-			rep.fail("consumer " + std::to_string(w.index) + " ended without its pill");
-	}
-
-	/* ---- the queues must be empty, by both counts ---- */
-	for (unsigned q = 0; q < nq; q++) {
-		struct mq_attr a = {};
-		if (be.getattr(c.ctlFds[q], &a) < 0)
-			rep.fail("getattr " + cfg.queues[q].name + ": " + errName(errno));
-		else if (a.mq_curmsgs != 0)
-			rep.fail(cfg.queues[q].name + ": curmsgs " + std::to_string(a.mq_curmsgs) + " at the end");
-		const std::string st = be.statusLine(cfg.queues[q].name.c_str());
-		if (st.rfind("QSIZE:0 ", 0) != 0)
-			rep.fail(cfg.queues[q].name + ": status \"" + st + "\" at the end");
-	}
-
-	/* ---- messages kept outside the queue, given back at the last close ----
-	 * (mqfs: a staged receive reserved by a killed consumer stays on the
-	 * open file). They are still violations; this tells their cause. */
-	std::uint64_t heldBack = 0;
-	for (unsigned q = 0; q < nq; q++) {
-		be.close(c.ctlFds[q]);
-		c.ctlFds[q] = -1;
-	}
-	for (unsigned q = 0; q < nq; q++) {
-		const mqd_t fd = be.open(cfg.queues[q].name.c_str(), O_RDONLY | O_NONBLOCK, 0, nullptr);
-		if (fd < 0) {
-			rep.fail("reopen " + cfg.queues[q].name + ": " + errName(errno));
-			continue;
-		}
-		std::vector<unsigned char> buf(static_cast<std::size_t>(cfg.queues[q].msgsize));
-		unsigned prio;
-		ssize_t n;
-		while ((n = be.receive(fd, reinterpret_cast<char *>(buf.data()), buf.size(), &prio)) >= 0) {
-			const Decoded d = decode(c, buf.data(), static_cast<std::size_t>(n));
-			if (d.v != Verdict::Message) {
-				rep.fail(cfg.queues[q].name + ": an unknown message appeared after the last close");
-				continue;
-			}
-			heldBack++;
-			std::uint32_t expected = 0;
-			const bool fresh = c.slot(d.producer, d.seq).compare_exchange_strong(expected, UINT32_MAX);
-			rep.fail("held back: producer " + std::to_string(d.producer) + " seq " + std::to_string(d.seq) + " (" +
-				 cfg.queues[q].name + ", prio " + std::to_string(d.prio) + ", " + std::to_string(d.len) +
-				 " bytes) was in neither the queue nor a receiver at the end, and came back when the last "
-				 "descriptor was closed" + (fresh ? "" : ", after it had been received (duplicate)"));
-			if (fresh)
-				claimedLive++;
-		}
-		be.close(fd);
-	}
-
-	/* ---- account for every seq ---- */
-	std::uint64_t moved = 0, bytes = 0, big = 0, unsureArrived = 0, unsureMissing = 0, lost = 0;
-	std::vector<std::string> lostList;
-	for (unsigned p = 0; p < np; p++) {
-		const std::uint64_t pr = shm->producers[p].progress.load();
-		const std::uint32_t final = static_cast<std::uint32_t>(pr >> 1);
-		if (pr & 1)
-			rep.fail("producer " + std::to_string(p) + " ended in the middle of a send");
-		if (shm->producers[p].capped.load())
-			rep.note("producer " + std::to_string(p) + " reached the seq cap " + std::to_string(cfg.seqCap));
-		const std::set<std::uint32_t> unsure(uncertain[p].begin(), uncertain[p].end());
-		for (std::uint32_t seq = 0; seq < final; seq++) {
-			const bool got = c.slot(p, seq).load() != 0;
-			const bool doubt = unsure.count(seq) != 0;
-			if (got) {
-				const MsgSpec m = specOf(c, p, seq);
-				moved++;
-				bytes += m.len;
-				big += m.len >= kBigMin;
-				unsureArrived += doubt;
-			} else if (doubt) {
-				unsureMissing++;
-			} else {
-				lost++;
-				if (lostList.size() < 10) {
-					const MsgSpec m = specOf(c, p, seq);
-					lostList.push_back("lost: producer " + std::to_string(p) + " seq " + std::to_string(seq) +
-							   " (" + cfg.queues[m.queue].name + ", prio " + std::to_string(m.prio) +
-							   ", " + std::to_string(m.len) + " bytes)");
-				}
-			}
-		}
-		for (std::uint32_t seq = final; seq < std::min(cfg.seqCap, final + 64); seq++)
-			if (c.slot(p, seq).load() != 0)
-				rep.fail("producer " + std::to_string(p) + " seq " + std::to_string(seq) +
-					 " arrived but was never sent");
-	}
-	if (claimedLive + salv.salvaged != moved)
-		rep.fail("counts disagree: consumers claimed " + std::to_string(claimedLive) + " + salvaged " +
-			 std::to_string(salv.salvaged) + ", slots set " + std::to_string(moved));
-	for (const auto &l : lostList)
-		rep.fail(l);
-	if (lost > lostList.size())
-		rep.fail("... " + std::to_string(lost - lostList.size()) + " more lost");
-	const unsigned nprob = std::min(shm->problemCount.load(), kMaxProblems);
-	for (unsigned i = 0; i < nprob; i++)
-		rep.fail(shm->problems[i]);
-	if (shm->problemCount.load() > kMaxProblems)
-		rep.fail("... " + std::to_string(shm->problemCount.load() - kMaxProblems) + " more problems");
-
-	std::uint64_t calls[2][kOutcomes] = {};
-	for (unsigned i = 0; i < kMaxProducers; i++)
-		for (int t = 0; t < 2; t++)
-			for (int o = 0; o < kOutcomes; o++) {
-				calls[t][o] += shm->producers[i].calls.n[t][o].load();
-				calls[t][o] += shm->consumers[i].calls.n[t][o].load();
-			}
-
-	char rate[32];
-	std::snprintf(rate, sizeof(rate), "%.0f", static_cast<double>(moved) / std::max(runSeconds, 0.001));
-	char mb[32];
-	std::snprintf(mb, sizeof(mb), "%.1f", static_cast<double>(bytes) / 1e6);
-	rep.figure("msgs", moved);
-	rep.figure("MB", mb);
-	rep.figure("big", big);
-	rep.figure("msg/s", rate);
-	rep.figure("lost", lost);
-	rep.figure("dup", shm->duplicates.load());
-	rep.figure("corrupt", shm->corrupt.load());
-	rep.figure("fifo", shm->fifo.load());
-	if (heldBack)
-		rep.figure("held-back", heldBack);
-	if (cfg.kills) {
-		rep.figure("kills", fmtCount(kills[1]) + "p+" + fmtCount(kills[0]) + "c");
-		rep.figure("in-call", killsInCall);
-		rep.figure("salvaged", salv.salvaged);
-		rep.figure("claimed-then-killed", salv.claimed);
-		rep.figure("partial", salv.partial);
-		rep.figure("inflight-sends", fmtCount(unsureArrived) + "/" + fmtCount(unsureArrived + unsureMissing));
-	}
-	if (cfg.signals != SignalMode::None) {
-		rep.figure("signals", shm->signalsSent.load());
-		rep.figure("handled", shm->signalsHandled.load());
-	}
-	rep.figure("EINTR", calls[0][kIntr] + calls[1][kIntr]);
-	rep.figure("ETIMEDOUT", calls[1][kTimedOut]);
-	rep.figure("calls", calls[0][kOk] + calls[1][kOk] + calls[0][kIntr] + calls[1][kIntr] + calls[1][kTimedOut]);
 	rep.seconds = static_cast<double>(monoNs() - t0) / 1e9;
 }
 

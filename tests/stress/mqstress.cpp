@@ -239,7 +239,8 @@ void leakCheck(const ProcFigures &b, const ProcFigures &a, Report &rep)
 	if (a.threads > std::max(b.threads, 12L))
 		rep.fail("daemon threads grew from " + std::to_string(b.threads) + " to " + std::to_string(a.threads));
 	if (a.rssKb > b.rssKb + 16384)
-		rep.fail("daemon VmRSS grew from " + std::to_string(b.rssKb) + " to " + std::to_string(a.rssKb) + " kB");
+		rep.fail("daemon VmRSS grew from " + std::to_string(b.rssKb) + " to " + std::to_string(a.rssKb) +
+			 " kB");
 	if (a.fds > b.fds + 2)
 		rep.fail("daemon descriptors grew from " + std::to_string(b.fds) + " to " + std::to_string(a.fds));
 }
@@ -298,7 +299,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	std::printf("mqstress: seed %llu, %.1f s per scenario, backends:%s%s\n",
-		    static_cast<unsigned long long>(o.seed), o.seconds, o.kernel ? " kernel" : "", o.mqfs ? " mqfs" : "");
+		    static_cast<unsigned long long>(o.seed), o.seconds, o.kernel ? " kernel" : "",
+		    o.mqfs ? " mqfs" : "");
 
 	Run run{ o, wd, {} };
 	const double budget = o.seconds * 2 + 120;
@@ -339,8 +341,9 @@ int main(int argc, char **argv)
 		if (o.signals) {
 			const SignalMode modes[] = { SignalMode::Restart, SignalMode::NoRestart };
 			for (SignalMode m : modes) {
-				Report &r = run.begin(m == SignalMode::Restart ? "signals/SA_RESTART" : "signals/no-SA_RESTART",
-						      be, budget);
+				const char *name =
+					m == SignalMode::Restart ? "signals/SA_RESTART" : "signals/no-SA_RESTART";
+				Report &r = run.begin(name, be, budget);
 				runLoad(be, stormConfig(o.seconds / 2, o.seed + 2, m), wd, r);
 				run.end(r);
 			}
