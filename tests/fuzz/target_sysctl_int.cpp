@@ -2,7 +2,8 @@
 /**
  * @file target_sysctl_int.cpp
  * @brief Fuzz parseSysctlInt() against a model written from the kernel's
- * __do_proc_dointvec() + proc_get_long() + strtoul_lenient() steps.
+ * __do_proc_dointvec() + proc_get_long() + strtoul_lenient() steps, then
+ * the range check of LimitSet::set() that a write to a limits file ends in.
  *
  * Input: a mode byte, then
  *  - mode % 3 == 0: the text written;
@@ -146,6 +147,18 @@ void check(std::string_view text)
 	const SysctlParse again = mqfs::parseSysctlInt(std::string_view(shown, static_cast<std::size_t>(len)));
 	MQFS_FUZZ_CHECK(again.error == 0 && again.value == got.value);
 	MQFS_FUZZ_CHECK(again.used == static_cast<std::size_t>(len));
+
+	/* The rest of a write to a limits file: the range check of its key
+	 * stores the value, or refuses it and keeps the old one. */
+	for (const mqfs::LimitInfo &info : mqfs::limitTable()) {
+		MQFS_FUZZ_CHECK(mqfs::limitByName(info.name) == info.key);
+		mqfs::LimitSet limits;
+		const long before = limits.get(info.key);
+		MQFS_FUZZ_CHECK(before == info.dflt);
+		const bool inRange = *got.value >= info.min && *got.value <= info.max;
+		MQFS_FUZZ_CHECK(limits.set(info.key, *got.value) == (inRange ? 0 : -EINVAL));
+		MQFS_FUZZ_CHECK(limits.get(info.key) == (inRange ? *got.value : before));
+	}
 }
 
 } /* namespace */
