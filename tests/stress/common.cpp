@@ -157,13 +157,17 @@ std::optional<ProcFigures> procFigures(pid_t pid)
 	return f;
 }
 
-bool isMountPoint(const std::string &path)
+namespace {
+
+/* Calls \a fn(mount id, mount point) for each line of /proc/self/mountinfo.
+ * Mount points with space, tab, newline or backslash (octal escapes) are
+ * not ours and never match. */
+template<typename F>
+void eachMount(F fn)
 {
 	auto info = readFile("/proc/self/mountinfo");
 	if (!info)
-		return false;
-	/* Field 5 is the mount point, with space, tab, newline and backslash
-	 * as octal escapes; our paths have none of them. */
+		return;
 	std::size_t start = 0;
 	while (start < info->size()) {
 		std::size_t end = info->find('\n', start);
@@ -180,10 +184,83 @@ bool isMountPoint(const std::string &path)
 		if (pos == std::string::npos)
 			continue;
 		const std::size_t stop = line.find(' ', pos);
-		if (line.compare(pos, stop - pos, path) == 0 && stop - pos == path.size())
-			return true;
+		fn(std::strtol(line.c_str(), nullptr, 10), line.substr(pos, stop - pos));
 	}
-	return false;
+}
+
+std::string procComm(const std::string &pid)
+{
+	std::string comm = readFile("/proc/" + pid + "/comm").value_or("?");
+	while (!comm.empty() && comm.back() == '\n')
+		comm.pop_back();
+	return comm;
+}
+
+} /* namespace */
+
+long mountId(const std::string &path)
+{
+	long id = -1;
+	eachMount([&](long mid, const std::string &point) {
+		if (point == path)
+			id = mid;
+	});
+	return id;
+}
+
+std::vector<std::string> mountHolders(long mntId)
+{
+	std::vector<std::string> out;
+	const std::string key = "mnt_id:\t" + std::to_string(mntId) + "\n";
+	DIR *proc = ::opendir("/proc");
+	if (!proc)
+		return out;
+	while (struct dirent *p = ::readdir(proc)) {
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		const std::string dir = std::string("/proc/") + p->d_name + "/fdinfo";
+		DIR *d = ::opendir(dir.c_str());
+		if (!d)
+			continue;
+		while (struct dirent *f = ::readdir(d)) {
+			if (f->d_name[0] == '.')
+				continue;
+			auto info = readFile(dir + "/" + f->d_name);
+			if (info && info->find(key) != std::string::npos)
+				out.push_back(std::string(p->d_name) + " (" + procComm(p->d_name) + ") fd " + f->d_name);
+		}
+		::closedir(d);
+	}
+	::closedir(proc);
+	return out;
+}
+
+std::vector<std::string> threadStates(pid_t pid)
+{
+	std::vector<std::string> out;
+	const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+	DIR *d = ::opendir(dir.c_str());
+	if (!d)
+		return out;
+	while (struct dirent *t = ::readdir(d)) {
+		if (t->d_name[0] == '.')
+			continue;
+		const std::string task = dir + "/" + t->d_name;
+		const std::string stat = readFile(task + "/stat").value_or("");
+		const std::size_t paren = stat.rfind(')');
+		const char state = paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2] : '?';
+		std::string wchan = readFile(task + "/wchan").value_or("?");
+		out.push_back(std::string(t->d_name) + " " + state + " " + wchan);
+	}
+	::closedir(d);
+	return out;
+}
+
+bool isMountPoint(const std::string &path)
+{
+	bool found = false;
+	eachMount([&](long, const std::string &point) { found = found || point == path; });
+	return found;
 }
 
 long fsType(const std::string &path)

@@ -73,6 +73,15 @@ std::optional<ProcFigures> procFigures(pid_t pid);
 /** \brief Is \a path a mount point in /proc/self/mountinfo? */
 bool isMountPoint(const std::string &path);
 
+/** \brief The mount id of the topmost mount on \a path (mountinfo field 1), or -1. */
+long mountId(const std::string &path);
+
+/** \brief "pid (comm) fd N" for every open file on mount \a mntId (from /proc/PID/fdinfo). */
+std::vector<std::string> mountHolders(long mntId);
+
+/** \brief tid, state and wait channel of every thread of \a pid. */
+std::vector<std::string> threadStates(pid_t pid);
+
 /** \brief statfs(path).f_type, or -errno. */
 long fsType(const std::string &path);
 

@@ -436,6 +436,7 @@ void lazyRound(Environment &env, std::unique_ptr<Daemon> &daemon, const Backend 
 	auto st = daemon->reap(5000);
 	if (!st) {
 		rep.fail("the old daemon did not exit within 5 s of the last close after the lazy unmount");
+		rep.note("old daemon: " + daemon->diagnosis());
 		rep.note("old daemon output: " + daemon->log());
 		daemon->kill9();
 		daemon->reap(5000);

@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -279,6 +280,9 @@ std::string Daemon::start()
 		}
 		if (fsType(mnt_) == kFuseSuperMagic && isMountPoint(mnt_)) {
 			ownsMount_ = true;
+			mntId_ = stress::mountId(mnt_);
+			struct stat root;
+			dev_ = ::stat(mnt_.c_str(), &root) == 0 ? root.st_dev : 0;
 			return {};
 		}
 		sleepNs(10000000);
@@ -331,6 +335,30 @@ std::string Daemon::stop(bool unmount)
 std::string Daemon::log() const
 {
 	return readFile(log_).value_or("");
+}
+
+std::string Daemon::diagnosis() const
+{
+	std::string out = "threads (tid state wchan):";
+	for (const auto &t : threadStates(pid_))
+		out += " [" + t + "]";
+	/* fusectl shows the connection's queue; mounted in our private
+	 * mount namespace only, on demand. */
+	const std::string ctl = "/sys/fs/fuse/connections";
+	if (fsType(ctl) != 0x65735543 /* FUSECTL_SUPER_MAGIC */)
+		::mount("none", ctl.c_str(), "fusectl", 0, nullptr);
+	const std::string conn = ctl + "/" + std::to_string(minor(dev_));
+	std::string waiting = readFile(conn + "/waiting").value_or("?");
+	while (!waiting.empty() && waiting.back() == '\n')
+		waiting.pop_back();
+	out += "; connection " + std::to_string(minor(dev_)) + " waiting=" + waiting;
+	out += "; files open on its mount (id " + std::to_string(mntId_) + "):";
+	const auto holders = mountHolders(mntId_);
+	for (const auto &h : holders)
+		out += " [" + h + "]";
+	if (holders.empty())
+		out += " none";
+	return out;
 }
 
 /* ------------------------------------------------------------------ */

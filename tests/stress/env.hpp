@@ -96,6 +96,11 @@ public:
 	/** \brief Its output so far. */
 	std::string log() const;
 	const std::string &mountPoint() const { return mnt_; }
+	/** \brief Mount id and device of its mount (as they were when it started). */
+	long mountId() const { return mntId_; }
+	dev_t device() const { return dev_; }
+	/** \brief Why it may not have ended: its threads, its FUSE connection, who holds its files. */
+	std::string diagnosis() const;
 	/**
 	 * \brief Its mount was detached by someone else (a lazy unmount): from
 	 *        now on it never unmounts the mount point, which may hold
@@ -108,6 +113,8 @@ private:
 	std::string bin_, mnt_, opts_, log_;
 	pid_t pid_ = -1;
 	bool ownsMount_ = false;
+	long mntId_ = -1;
+	dev_t dev_ = 0;
 };
 
 class Environment
