@@ -49,6 +49,8 @@ else
 	meson configure "$builddir" -Dfuzz=true -Dtests=true
 fi
 
+# Regenerate build.ninja first if meson.build changed: it names the targets.
+ninja -C "$builddir" build.ninja >/dev/null
 # Only the fuzz targets, not the whole project.
 targets=$(ninja -C "$builddir" -t targets all | sed -n 's|^\(tests/fuzz/fuzz-[a-z_]*\): .*|\1|p' | sort -u)
 if ! echo "$targets" | grep -qv 'fuzz-replay$'; then

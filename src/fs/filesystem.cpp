@@ -107,12 +107,15 @@ std::shared_ptr<ThreadWait> Filesystem::takeThreadWait(pid_t tgid, std::uint64_t
 	return w;
 }
 
-void Filesystem::dropThreadWait(const ThreadWait &w)
+std::shared_ptr<ThreadWait> Filesystem::unparkThreadWait(const ThreadWait &w)
 {
 	std::lock_guard lock(waitMutex_);
 	auto it = threadWaits_.find({ w.tgid, w.token });
-	if (it != threadWaits_.end() && it->second.get() == &w)
-		threadWaits_.erase(it);
+	if (it == threadWaits_.end() || it->second.get() != &w)
+		return nullptr;
+	auto taken = std::move(it->second);
+	threadWaits_.erase(it);
+	return taken;
 }
 
 void Filesystem::shutdown()

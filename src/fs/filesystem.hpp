@@ -61,7 +61,9 @@ struct View {
  * Parked first (keyed by the process and a token), bound to a registration
  * by MQFS_IOC_NOTIFY, answered once: FIRED, REMOVED, or EINTR if its caller
  * dies. LIFECYCLE: whoever takes req (under mutex) answers it, after
- * unregistering the interrupt callback outside the mutex.
+ * unregistering the interrupt callback outside the mutex. A wait that ends
+ * before it is bound leaves the table at once (unparkThreadWait(), under
+ * mutex: mutex before Filesystem::waitMutex_).
  */
 struct ThreadWait final : NotifyTarget {
 	std::mutex mutex;
@@ -104,8 +106,12 @@ public:
 	/** \return 0 or -EBUSY (token in use) */
 	int parkThreadWait(const std::shared_ptr<ThreadWait> &w);
 	std::shared_ptr<ThreadWait> takeThreadWait(pid_t tgid, std::uint64_t token);
-	/** \brief Forget \a w if it is still parked unbound (its wait ended). */
-	void dropThreadWait(const ThreadWait &w);
+	/**
+	 * \brief Take \a w out of the parked waits (its wait ended unbound).
+	 * \return the reference the table held (release it after any lock of
+	 *         \a w), or nullptr if it was not parked.
+	 */
+	std::shared_ptr<ThreadWait> unparkThreadWait(const ThreadWait &w);
 
 	/** \brief End every parked call (unmount, shutdown). */
 	void shutdown();

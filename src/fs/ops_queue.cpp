@@ -493,23 +493,41 @@ int ioctlNotify(fuse_req_t req, View &v, std::span<const std::byte> in)
 	return 0;
 }
 
+/*
+ * The wait whose interrupt callback this thread is registering. If the
+ * request was interrupted already, fuse_req_interrupt_func() runs the
+ * callback at once, holding the request's lock, which it releases after:
+ * replying there would free the request under it (libfuse takes a reference
+ * only when an INTERRUPT runs the callback). So the callback only notes it,
+ * and ioctlNotifyWait() answers once the registration call has returned.
+ */
+thread_local ThreadWait *tlsRegistering = nullptr;
+thread_local bool tlsInterruptedEarly = false;
+
 void threadWaitInterrupted(fuse_req_t req, void *data)
 {
 	auto *w = static_cast<ThreadWait *>(data);
+	if (w == tlsRegistering) {
+		tlsInterruptedEarly = true;
+		return;
+	}
 	Filesystem &fs = Filesystem::from(req);
+	std::shared_ptr<ThreadWait> unparked;
 	fuse_req_t r;
 	{
 		std::lock_guard lock(w->mutex);
 		r = w->req;
 		w->req = nullptr;
+		/* An unbound wait that ended must not stay parked: its token would
+		 * be EBUSY for ever, a registration could bind to it, and each one
+		 * would cost memory. Done under w->mutex, while w surely lives:
+		 * ioctlNotifyWait() holds it until it sees req gone, the table
+		 * after that. (w->mutex, then waitMutex_.) */
+		unparked = fs.unparkThreadWait(*w);
 	}
 	/* Called with libfuse's req lock held: reply, but do not unregister. */
 	if (r)
 		fuse_reply_err(r, EINTR);
-	/* An unbound wait that ended must not stay parked: its token would be
-	 * EBUSY for ever, a registration could bind to it, and every
-	 * interrupted wait would cost memory. (waitMutex_ is a leaf lock.) */
-	fs.dropThreadWait(*w);
 }
 
 int ioctlNotifyWait(fuse_req_t req, std::span<const std::byte> in)
@@ -534,33 +552,35 @@ int ioctlNotifyWait(fuse_req_t req, std::span<const std::byte> in)
 		std::lock_guard lock(w->mutex);
 		w->req = req;
 	}
+	tlsRegistering = w.get();
+	tlsInterruptedEarly = false;
 	fuse_req_interrupt_func(req, threadWaitInterrupted, w.get());
-	{
-		std::lock_guard lock(w->mutex);
-		if (!w->req)
-			return 0; /* interrupted already, and answered */
-	}
-	const int parked = fs.parkThreadWait(w);
-	if (parked == 0) {
-		/* Interrupted between the check above and parking: the callback
-		 * found nothing to drop, so drop it here. */
-		std::unique_lock lock(w->mutex);
-		const bool ended = !w->req;
-		lock.unlock();
-		if (ended)
-			fs.dropThreadWait(*w);
-	}
-	if (parked < 0) {
-		fuse_req_t r;
+	tlsRegistering = nullptr;
+	if (tlsInterruptedEarly) {
 		{
 			std::lock_guard lock(w->mutex);
-			r = w->req;
 			w->req = nullptr;
 		}
-		if (r) {
-			fuse_req_interrupt_func(r, nullptr, nullptr);
-			fuse_reply_err(r, EBUSY);
+		fuse_req_interrupt_func(req, nullptr, nullptr);
+		return -EINTR;
+	}
+	fuse_req_t busy = nullptr;
+	{
+		/* Checked and parked under w->mutex, which the interrupt callback
+		 * takes too: either it ran before (req gone, answered) or it will
+		 * find the wait parked and unpark it. Parking after an answer would
+		 * leave the token EBUSY for the caller's next wait. */
+		std::lock_guard lock(w->mutex);
+		if (!w->req)
+			return 0; /* interrupted since, and answered */
+		if (fs.parkThreadWait(w) < 0) {
+			busy = w->req;
+			w->req = nullptr;
 		}
+	}
+	if (busy) {
+		fuse_req_interrupt_func(busy, nullptr, nullptr);
+		fuse_reply_err(busy, EBUSY);
 	}
 	return 0;
 }

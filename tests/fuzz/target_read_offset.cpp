@@ -12,8 +12,7 @@
  *    offset must decode to the same request, the deadline rounded up to a
  *    microsecond;
  *  - mode % 4 == 3: encode a batch receive first: u8 (bit 0: no wait,
- *    bit 1: big buffer), u32 most messages (decoded as an offset when the
- *    build has no batch decoders: MQFS_FUZZ_BATCH unset).
+ *    bit 1: big buffer), u32 most messages.
  */
 #include "fuzz.hpp"
 
@@ -65,7 +64,6 @@ void checkDecode(std::uint64_t off)
 				 static_cast<std::uint64_t>(c.token) << MQFS_XFER_POS_BITS | c.position) == off);
 		return;
 	}
-#if MQFS_FUZZ_BATCH
 	if (off & MQFS_RECV_BATCH) {
 		/* A batch: CMD | BATCH | BIGBUF | NOWAIT | max - 1, nothing else. */
 		const std::uint64_t known = MQFS_OFF_CMD | MQFS_RECV_BATCH | MQFS_RECV_BIGBUF |
@@ -81,7 +79,6 @@ void checkDecode(std::uint64_t off)
 		MQFS_FUZZ_CHECK(mqfs::encodeBatchRecvOffset(c.maxCount, c.noWait, c.bigBuffer) == off);
 		return;
 	}
-#endif
 	/* A receive: CMD | BIGBUF | DEADLINE | microseconds, nothing else, and
 	 * microseconds only with the deadline bit. */
 	const std::uint64_t known = MQFS_OFF_CMD | MQFS_RECV_BIGBUF | MQFS_RECV_DEADLINE | MQFS_RECV_US_MASK;
@@ -90,9 +87,7 @@ void checkDecode(std::uint64_t off)
 	if (rv)
 		return;
 	MQFS_FUZZ_CHECK(c.kind == Kind::Receive && c.token == 0 && c.position == 0);
-#if MQFS_FUZZ_BATCH
 	MQFS_FUZZ_CHECK(c.maxCount == 0 && !c.noWait);
-#endif
 	MQFS_FUZZ_CHECK(c.bigBuffer == ((off & MQFS_RECV_BIGBUF) != 0));
 	if (c.deadline) {
 		MQFS_FUZZ_CHECK(off & MQFS_RECV_DEADLINE);
@@ -140,7 +135,6 @@ void checkEncode(mqfs::fuzz::Input &in)
 	checkDecode(off);
 }
 
-#if MQFS_FUZZ_BATCH
 void checkEncodeBatch(mqfs::fuzz::Input &in)
 {
 	const std::uint8_t what = in.u8();
@@ -156,7 +150,6 @@ void checkEncodeBatch(mqfs::fuzz::Input &in)
 	MQFS_FUZZ_CHECK(c.maxCount == (max == 0 ? 1 : max > most ? most : max));
 	checkDecode(off);
 }
-#endif
 
 } /* namespace */
 
@@ -167,11 +160,9 @@ MQFS_FUZZ_TARGET(read_offset)
 	case 1:
 		checkEncode(in);
 		break;
-#if MQFS_FUZZ_BATCH
 	case 3:
 		checkEncodeBatch(in);
 		break;
-#endif
 	default:
 		checkDecode(in.u64());
 		break;
