@@ -209,11 +209,13 @@ void step(const std::string &what);
 void tick();
 /**
  * \brief Start the watchdog: with no tick() for \a quiet, it prints the
- *        current step, SIGKILLs every daemon we started and exits 1.
+ *        current step and where every thread waits, SIGKILLs every daemon
+ *        we started, removes their directories and exits 1.
  */
 void startWatchdog(std::chrono::seconds quiet);
-void registerDaemonPid(pid_t pid);
-void unregisterDaemonPid(pid_t pid);
+/** \brief A daemon the watchdog kills, and whose directories it removes. */
+void registerDaemon(pid_t pid, const std::string &root, const std::string &base);
+void unregisterDaemon(pid_t pid);
 
 /**
  * \brief Interrupts the calling thread's blocking calls with SIGUSR2 (a

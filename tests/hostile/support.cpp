@@ -10,7 +10,6 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -125,7 +124,7 @@ Daemon::Daemon(const std::string &opts, bool measured)
 		std::fprintf(stderr, "exec %s: %s\n", bin, std::strerror(errno));
 		::_exit(127);
 	}
-	registerDaemonPid(pid_);
+	registerDaemon(pid_, root_, base_);
 	const auto t0 = std::chrono::steady_clock::now();
 	while (!infoAnswers(root_)) {
 		if (!alive()) {
@@ -153,7 +152,7 @@ bool Daemon::alive()
 	if (::waitpid(pid_, &st, WNOHANG) == pid_) {
 		exited_ = true;
 		status_ = st;
-		unregisterDaemonPid(pid_);
+		unregisterDaemon(pid_);
 		return false;
 	}
 	return true;
@@ -187,7 +186,7 @@ int Daemon::stop()
 		::waitpid(pid_, &st, 0);
 		exited_ = true;
 		status_ = st ? st : -1;
-		unregisterDaemonPid(pid_);
+		unregisterDaemon(pid_);
 		::umount2(root_.c_str(), MNT_DETACH);
 	}
 	::rmdir(root_.c_str());
@@ -459,7 +458,8 @@ namespace {
 std::atomic<std::uint64_t> ticks { 0 };
 std::mutex watchMutex;
 std::string currentStep = "start";
-std::set<pid_t> daemonPids;
+/* Each daemon we started, with its mount point and the directory above. */
+std::map<pid_t, std::pair<std::string, std::string>> daemons;
 
 } /* namespace */
 
@@ -477,16 +477,16 @@ void step(const std::string &what)
 	tick();
 }
 
-void registerDaemonPid(pid_t pid)
+void registerDaemon(pid_t pid, const std::string &root, const std::string &base)
 {
 	std::lock_guard lock(watchMutex);
-	daemonPids.insert(pid);
+	daemons[pid] = { root, base };
 }
 
-void unregisterDaemonPid(pid_t pid)
+void unregisterDaemon(pid_t pid)
 {
 	std::lock_guard lock(watchMutex);
-	daemonPids.erase(pid);
+	daemons.erase(pid);
 }
 
 namespace {
@@ -550,12 +550,15 @@ void startWatchdog(std::chrono::seconds quiet)
 				     "killing the daemons\n",
 				     static_cast<long long>(quiet.count()), currentStep.c_str());
 			dumpTasks("test", ::getpid());
-			for (pid_t p : daemonPids) {
+			for (const auto &[p, dirs] : daemons) {
 				const ProcFigures f = procFigures(p);
 				std::fprintf(stderr, "hostile: daemon %d: VmRSS %ld kB, %ld threads\n", p,
 					     f.rssKiB, f.threads);
 				dumpTasks("daemon", p);
 				::kill(p, SIGKILL);
+				::umount2(dirs.first.c_str(), MNT_DETACH);
+				::rmdir(dirs.first.c_str());
+				::rmdir(dirs.second.c_str());
 			}
 			std::fflush(stderr);
 			/* Our mounts die with the private mount namespace. */
