@@ -59,7 +59,7 @@ void giveBack(Queue &q, Message &msg, unsigned prio)
 /* The thread that began \a t has exited (its tid is no longer in use). */
 bool stagerGone(const Transfer &t)
 {
-	/* tid 0: a caller in a pid namespace we cannot see; never reclaimed. */
+	/* tid 0 (see stagedRoomLocked()): never reclaimed. */
 	return t.tid > 0 && ::kill(t.tid, 0) < 0 && errno == ESRCH;
 }
 
@@ -78,8 +78,12 @@ int stagedRoomLocked(View &v, pid_t tid, bool send, std::vector<Transfer> &back)
 			back.push_back(std::move(it->second));
 		return v.xfers.erase(it);
 	};
-	for (auto it = v.xfers.begin(); it != v.xfers.end();)
-		it = it->second.send == send && it->second.tid == tid ? drop(it) : std::next(it);
+	/* tid 0: a caller in a pid namespace we cannot see. Such callers are
+	 * told apart by nobody, so none replaces another's transfer. */
+	if (tid > 0) {
+		for (auto it = v.xfers.begin(); it != v.xfers.end();)
+			it = it->second.send == send && it->second.tid == tid ? drop(it) : std::next(it);
+	}
 	if (v.xfers.size() < MQFS_STAGED_MAX)
 		return 0;
 	for (auto it = v.xfers.begin(); it != v.xfers.end();)

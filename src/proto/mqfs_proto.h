@@ -98,7 +98,8 @@ struct mqfs_limit_set {
  * goes back to the head of its priority). Each thread has at most one staged
  * send and one staged receive per open file: a new SEND_BEGIN drops its
  * previous staged send, a new RECV_BEGIN gives its unread message back
- * first. An open file holds at most MQFS_STAGED_MAX staged transfers; past
+ * first (a caller the daemon cannot see, whose pid FUSE gives as 0, replaces
+ * nothing). An open file holds at most MQFS_STAGED_MAX staged transfers; past
  * that, those of threads that have exited are dropped, and if that is not
  * enough SEND_BEGIN and RECV_BEGIN fail with ENOMEM (as a kernel mq_send()
  * that cannot allocate its message), before anything is allocated or taken.
