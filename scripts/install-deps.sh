@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install what building and testing mqfs needs on Debian 12, only if missing.
 set -eu
-PKGS="g++ meson ninja-build pkg-config libfuse3-dev fuse3 libspdlog-dev catch2 libcli11-dev scdoc python3 util-linux"
+# clang and libclang-rt-14-dev: the libFuzzer run of scripts/fuzz.sh.
+PKGS="g++ meson ninja-build pkg-config libfuse3-dev fuse3 libspdlog-dev catch2 libcli11-dev scdoc python3 util-linux clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Sum Catch2 test-case counts over the suites meson ran; print 'N passed, N failed'.
 
+Arguments: one or more meson testlog.json files (one per build); a missing
+file counts as one failure (that build or run never happened).
+
 A suite that crashed or timed out before Catch2 printed its summary counts as
 one failed test case, so a broken run can never look green.
 """
@@ -9,8 +12,21 @@ import re
 import sys
 
 passed = failed = skipped = 0
-for line in open(sys.argv[1]):
-    t = json.loads(line)
+def records():
+    global failed
+    for path in sys.argv[1:]:
+        try:
+            with open(path) as f:
+                lines = f.readlines()
+        except OSError:
+            print(f"{path}: missing", file=sys.stderr)
+            failed += 1
+            continue
+        for line in lines:
+            yield json.loads(line)
+
+
+for t in records():
     out = t.get("stdout") or ""
     result = t.get("result", "")
     if result == "SKIP":

@@ -42,6 +42,15 @@ namespace mqfs::client {
 
 namespace {
 
+/*
+ * The largest buffer one receive read carries, as the daemon reports it (it
+ * depends on the kernel's FUSE max_pages: 1012 KiB on Linux 6.x). Until a
+ * mount was probed, the protocol's floor: a read is never larger than the
+ * kernel lets through in one request, or it would be split into requests at
+ * offsets that mean other calls.
+ */
+std::atomic<std::uint32_t> recvInline{ MQFS_RECV_INLINE };
+
 /* Is the mount at \a root an mqfs mount of a protocol we speak? */
 int probeRoot(const std::string &root)
 {
@@ -53,6 +62,8 @@ int probeRoot(const std::string &root)
 	::close(fd);
 	if (rv < 0 || info.magic != MQFS_PROTO_MAGIC || info.version != MQFS_PROTO_VERSION)
 		return -ENOSYS;
+	if (info.recv_inline > MQFS_RECV_INLINE)
+		recvInline.store(info.recv_inline, std::memory_order_relaxed);
 	return 0;
 }
 
@@ -523,8 +534,9 @@ ssize_t timedreceive(int fd, char *msg, size_t len, unsigned *prio, const struct
 	if (int rv = checkTimeout(abs, deadline); rv < 0)
 		return rv;
 	return restarting([&]() -> ssize_t {
-		const bool big = len > MQFS_RECV_INLINE;
-		const size_t n = big ? MQFS_RECV_INLINE : len;
+		const size_t inl = recvInline.load(std::memory_order_relaxed);
+		const bool big = len > inl;
+		const size_t n = big ? inl : len;
 		mqfs_recv_hdr h = {};
 		iovec iov[2] = { { &h, sizeof(h) }, { msg, n } };
 		ssize_t got = ::preadv(fd, iov, n ? 2 : 1, static_cast<off_t>(encodeRecvOffset(deadline, big)));

@@ -49,6 +49,9 @@ auto noThrow(F f) -> decltype(f())
 MessageQueue::MessageQueue(std::string_view name, int oflag, mode_t mode, std::optional<Attr> attr)
 {
 	int rv = noThrow([&] {
+		/* A NUL would cut the name short: "/a\0b" is not "/a". */
+		if (name.find('\0') != std::string_view::npos)
+			return -EINVAL;
 		const std::string n(name);
 		mq_attr a = {};
 		if (attr) {
@@ -172,6 +175,8 @@ int MessageQueue::notify(const struct sigevent *sev)
 int MessageQueue::unlink(std::string_view name)
 {
 	return noThrow([&] {
+		if (name.find('\0') != std::string_view::npos)
+			return -EINVAL;
 		const std::string n(name);
 		return client::unlink(n.c_str());
 	});

@@ -100,13 +100,12 @@ void giveBackAll(Queue &q, std::vector<Transfer> &back)
 
 void replyInline(fuse_req_t req, Queue &q, void *, Message &msg, unsigned prio)
 {
-	/* The caller was interrupted (or killed) before we could answer: do not
-	 * hand it a message it may never see. */
-	if (fuse_req_interrupted(req)) {
-		giveBack(q, msg, prio);
-		fuse_reply_err(req, EINTR);
-		return;
-	}
+	/* The message has left the queue: it is delivered even if the caller
+	 * was interrupted meanwhile. The kernel still waits for this answer and
+	 * returns it (a signal cannot undo a completed receive, as in
+	 * ipc/mqueue.c), or the caller is dying and the message dies with it,
+	 * as on the kernel. Giving it back would let the next message of its
+	 * priority overtake it. Only a reply that cannot be sent gives it back. */
 	if (replyMessage(req, msg, prio) != 0)
 		giveBack(q, msg, prio);
 }
@@ -150,11 +149,7 @@ void doReceive(fuse_req_t req, View &v, size_t bufLen, const Deadline &deadline,
 void replyBigBegin(fuse_req_t req, Queue &q, void *context, Message &msg, unsigned prio)
 {
 	View &v = *static_cast<View *>(context);
-	if (fuse_req_interrupted(req)) {
-		giveBack(q, msg, prio);
-		fuse_reply_err(req, EINTR);
-		return;
-	}
+	/* Delivered even if interrupted, as in replyInline(). */
 	mqfs_xfer out = {};
 	out.len = msg.size();
 	out.prio = prio;
@@ -634,12 +629,7 @@ namespace {
 /* Reply with a batch of records; on failure they go back, in order. */
 void replyBatch(fuse_req_t req, Queue &q, std::span<BatchItem> items)
 {
-	if (fuse_req_interrupted(req)) {
-		WakeList wake;
-		q.requeueMany(items, wake);
-		fuse_reply_err(req, EINTR);
-		return;
-	}
+	/* Delivered even if interrupted, as in replyInline(). */
 	std::size_t bytes = 0;
 	for (const BatchItem &it : items)
 		bytes += MQFS_BATCH_REC_SIZE(it.msg.size());

@@ -67,6 +67,7 @@
 
 #include "harness.hpp"
 #include "mqfs/mqfs.h"
+#include "mqfs/mqfs.hpp"
 
 using namespace parity;
 
@@ -2838,6 +2839,25 @@ TEST_CASE_METHOD(Fresh, "mqfs batch: buffer room, 8-byte alignment, messages lar
 	CHECK(got == std::vector<std::string>{ m1, m2, m3 });
 	::close(b);
 	REQUIRE(::mqfs_unlink("/big") == 0);
+
+	/* The C++ faces of the same calls; a NUL inside a name is EINVAL, not a shorter name. */
+	{
+		using namespace std::literals;
+		mqfs::MessageQueue bad("/a\0b"sv, O_RDWR | O_CREAT, 0600);
+		CHECK(bad.error() == -EINVAL);
+		CHECK(mqfs::MessageQueue::unlink("/a\0b"sv) == -EINVAL);
+		mqfs::MessageQueue cq("/cxx", O_RDWR | O_CREAT | O_NONBLOCK, 0600, mqfs::Attr{ 4, 8 });
+		REQUIRE(cq.isValid());
+		char p1[] = "one", p2[] = "two";
+		const mqfs_msg two[] = { { p1, 3, 1 }, { p2, 3, 2 } };
+		CHECK(cq.sendBatch(two) == 2);
+		alignas(8) std::byte rb[64];
+		mqfs_msg rcvd[4];
+		CHECK(cq.receiveBatch(rb, rcvd) == 2);
+		CHECK(std::string(rcvd[0].msg_ptr, rcvd[0].msg_len) == "two");
+		CHECK(cq.receiveBatch(rb, rcvd) == -EAGAIN);
+		CHECK(mqfs::MessageQueue::unlink("/cxx") == 0);
+	}
 }
 
 TEST_CASE_METHOD(Fresh, "client random differential: seeded operations on 3 queues, compared at every step", "[client][random]")

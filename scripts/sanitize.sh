@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Build mqfs with sanitizers and run the test suites on that build.
+#
+#   sh scripts/sanitize.sh                  # AddressSanitizer + UndefinedBehaviorSanitizer,
+#                                           # every suite, in build-asan
+#   sh scripts/sanitize.sh --tsan           # ThreadSanitizer, the concurrency suites, in build-tsan
+#   sh scripts/sanitize.sh -- --suite unit  # extra arguments go to meson test
+#
+# The build option is meson's own: -Db_sanitize=address,undefined (or
+# thread); any sanitizer report fails the test that triggered it
+# (halt_on_error, and UBSan's print_stacktrace with halt_on_error too).
+set -eu
+cd "$(dirname "$0")/.."
+kind=asan
+while [ $# -gt 0 ]; do
+	case $1 in
+	--tsan) kind=tsan; shift ;;
+	--asan) kind=asan; shift ;;
+	--) shift; break ;;
+	-h | --help)
+		sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0 ;;
+	*) break ;;
+	esac
+done
+dir=build-$kind
+if [ "$kind" = asan ]; then
+	san=address,undefined
+else
+	san=thread
+fi
+if [ ! -f "$dir/build.ninja" ]; then
+	# b_lundef=false: shared objects (the preload shim) link without the
+	# runtime, which the sanitized programs bring.
+	meson setup "$dir" -Db_sanitize="$san" -Db_lundef=false -Dbuildtype=debug >/dev/null
+fi
+ninja -C "$dir" >/dev/null
+export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
+set +e
+if [ "$kind" = tsan ]; then
+	# The concurrency suites: the core's waiters and timer, and the
+	# daemon under the client parity and stress loads.
+	meson test -C "$dir" --no-rebuild --print-errorlogs --timeout-multiplier 3 \
+		unit parity-client stress "$@"
+else
+	meson test -C "$dir" --no-rebuild --print-errorlogs --timeout-multiplier 3 "$@"
+fi
