@@ -19,6 +19,22 @@ Filesystem::Filesystem(LimitSet &limits, uid_t uid, gid_t gid)
 Filesystem::~Filesystem()
 {
 	shutdown();
+	std::lock_guard lock(viewsMutex_);
+	for (View *v : views_)
+		delete v;
+	views_.clear();
+}
+
+void Filesystem::trackView(View *v)
+{
+	std::lock_guard lock(viewsMutex_);
+	views_.insert(v);
+}
+
+void Filesystem::untrackView(View *v)
+{
+	std::lock_guard lock(viewsMutex_);
+	views_.erase(v);
 }
 
 void Filesystem::setPoll(View &v, fuse_pollhandle *ph)

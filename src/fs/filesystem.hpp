@@ -102,6 +102,12 @@ public:
 	void setPoll(View &v, fuse_pollhandle *ph);
 	void dropPoll(View &v);
 
+	/* Open files: the views the kernel has not released. Those still open
+	 * when the session ends (clients holding descriptors of an unmounted or
+	 * aborted mount) are freed with the Filesystem. */
+	void trackView(View *v);
+	void untrackView(View *v);
+
 	/* SIGEV_THREAD waits not yet bound to a registration. */
 	/** \return 0 or -EBUSY (token in use) */
 	int parkThreadWait(const std::shared_ptr<ThreadWait> &w);
@@ -134,6 +140,8 @@ private:
 	std::map<std::pair<pid_t, std::uint64_t>, std::shared_ptr<ThreadWait>> threadWaits_
 		MQFS_GUARDED_BY(waitMutex_);
 
+	std::mutex viewsMutex_;
+	std::unordered_set<View *> views_ MQFS_GUARDED_BY(viewsMutex_);
 	std::mutex pollMutex_;
 	std::unordered_map<std::uint64_t, std::unordered_set<View *>> polls_ MQFS_GUARDED_BY(pollMutex_);
 };

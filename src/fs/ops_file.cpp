@@ -28,6 +28,13 @@ View *openView(Filesystem &fs, const std::shared_ptr<Queue> &q, fuse_file_info *
 		fs.registry().released(*q);
 		return nullptr;
 	}
+	try {
+		fs.trackView(v);
+	} catch (const std::bad_alloc &) {
+		delete v;
+		fs.registry().released(*q);
+		return nullptr;
+	}
 	fi->fh = reinterpret_cast<uint64_t>(v);
 	/* Every read is answered by us: the status text is rebuilt each time
 	 * and the command offsets are never cached. */
@@ -38,6 +45,7 @@ View *openView(Filesystem &fs, const std::shared_ptr<Queue> &q, fuse_file_info *
 
 void closeView(Filesystem &fs, View *v)
 {
+	fs.untrackView(v);
 	fs.dropPoll(*v);
 	abandonTransfers(*v);
 	fs.registry().released(*v->queue);

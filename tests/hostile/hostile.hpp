@@ -23,6 +23,7 @@
  */
 #pragma once
 
+#include <cstdlib>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -42,6 +43,17 @@ bool longForm();
 long scaled(long dflt, long longFactor = 10);
 
 /* ---- daemons ---- */
+
+/**
+ * \brief CHECK a bound on the daemon's RSS growth, except in a sanitizer
+ *        build (scripts/sanitize.sh sets MQFS_SANITIZED): ASan's quarantine
+ *        and shadow memory make RSS say nothing there; LeakSanitizer checks.
+ */
+#define CHECK_RSS(cond)                             \
+	do {                                        \
+		if (!std::getenv("MQFS_SANITIZED")) \
+			CHECK(cond);                \
+	} while (0)
 
 /** \brief A few lines of /proc/PID/status (-1 when unreadable). */
 struct ProcFigures {

@@ -203,7 +203,7 @@ TEST_CASE("queues_max and RLIMIT_MSGQUEUE hold for an unprivileged creator", "[e
 	       f0, f1);
 	/* What they hold is 22 * 4 KiB of payload; allow for the allocator and
 	 * a request thread or two more. */
-	CHECK(f1.rssKiB - f0.rssKiB < 2048);
+	CHECK_RSS(f1.rssKiB - f0.rssKiB < 2048);
 	REQUIRE(d.answers());
 	root.reset();
 	CHECK(d.stop() == 0);
@@ -236,7 +236,7 @@ TEST_CASE("a full queue and huge or negative lengths take no memory", "[exhaust]
 	const ProcFigures f2 = d.figures();
 	report("full queue: 10 x 8 KiB stored", f0, f1);
 	report("full queue: " + std::to_string(4 * n) + " refused sends and oversized BEGINs", f1, f2);
-	CHECK(f2.rssKiB - f1.rssKiB < 1024);
+	CHECK_RSS(f2.rssKiB - f1.rssKiB < 1024);
 	CHECK(curMsgs(q.get()) == 10);
 
 	/* About the largest message the default RLIMIT_MSGQUEUE (819200) lets
@@ -255,7 +255,7 @@ TEST_CASE("a full queue and huge or negative lengths take no memory", "[exhaust]
 	}
 	const ProcFigures f4 = d.figures();
 	report("200 BEGINs of 700000 bytes by one thread on one fd", f3, f4);
-	CHECK(f4.rssKiB - f3.rssKiB < 2048);
+	CHECK_RSS(f4.rssKiB - f3.rssKiB < 2048);
 	REQUIRE(d.answers());
 	q.reset();
 	h.reset();
@@ -294,7 +294,7 @@ TEST_CASE("staged sends: bounded per open file, whatever the threads do", "[exha
 	       f0, f1);
 	CHECK(refused == 0);
 	/* Unbounded would be threads x 8 KiB; allow the per-file cap's worth. */
-	CHECK(f1.rssKiB - f0.rssKiB < long(kStagedMax * msgsize / 1024 + 2048));
+	CHECK_RSS(f1.rssKiB - f0.rssKiB < long(kStagedMax * msgsize / 1024 + 2048));
 
 	/* Many fds, one staged send each: bounded by RLIMIT_NOFILE (a figure). */
 	{
@@ -393,7 +393,7 @@ TEST_CASE("staged receives: one thread cannot hoard messages outside the queue",
 	       f0, f1);
 	/* Without a bound: n x 8 KiB held in the daemon, while the queue
 	 * (maxmsg 10) looks empty and keeps taking more. */
-	CHECK(f1.rssKiB - f0.rssKiB < 2048);
+	CHECK_RSS(f1.rssKiB - f0.rssKiB < 2048);
 	CHECK(sent < maxmsg + 10);
 	CHECK(over == 0);
 	r.reset();
@@ -424,7 +424,7 @@ TEST_CASE("staged receives: one thread cannot hoard messages outside the queue",
 	const ProcFigures f3 = d.figures();
 	report("staged receives: " + std::to_string(threads) + " exited threads, one unread each", f2, f3);
 	CHECK(refused == 0);
-	CHECK(f3.rssKiB - f2.rssKiB < long(kStagedMax * msgsize / 1024 + 2048));
+	CHECK_RSS(f3.rssKiB - f2.rssKiB < long(kStagedMax * msgsize / 1024 + 2048));
 	r2.reset();
 	CHECK(curMsgs(q.get()) <= maxmsg + kStagedMax);
 	REQUIRE(d.answers());
@@ -514,7 +514,7 @@ TEST_CASE("parked requests hold no daemon thread; interrupted waits leave nothin
 		}
 		CHECK(again == 0);
 	}
-	CHECK(f3.rssKiB - f2.rssKiB < 1024);
+	CHECK_RSS(f3.rssKiB - f2.rssKiB < 1024);
 	REQUIRE(d.answers());
 	q.reset();
 	CHECK(d.stop() == 0);
