@@ -2,8 +2,7 @@
 # Install what is missing, build, and run the tests in three builds:
 #  1. the normal build: every suite;
 #  2. the AddressSanitizer + UndefinedBehaviorSanitizer build
-#     (scripts/sanitize.sh): every suite but the slow preload and
-#     permission-matrix ones, which scripts/sanitize.sh runs on request;
+#     (scripts/sanitize.sh): every suite again;
 #  3. the libFuzzer build (scripts/fuzz.sh): each target for
 #     MQFS_FUZZ_SECONDS (default 5) seconds.
 # MQFS_TEST_QUICK=1 runs only the first. Extra arguments go to the first
@@ -19,8 +18,7 @@ meson test -C build --print-errorlogs --no-rebuild "$@" || rc=1
 logs=build/meson-logs/testlog.json
 if [ -z "${MQFS_TEST_QUICK:-}" ]; then
 	echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
-	sh scripts/sanitize.sh -- unit fuzz-replay mqctl-unit mqctl parity-fs parity-client stress hostile \
-		mount-helper || rc=1
+	sh scripts/sanitize.sh || rc=1
 	logs="$logs build-asan/meson-logs/testlog.json"
 	echo "== libFuzzer build"
 	sh scripts/fuzz.sh --seconds "${MQFS_FUZZ_SECONDS:-5}" || rc=1

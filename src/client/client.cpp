@@ -89,6 +89,12 @@ bool restartAfterSignal()
 		struct sigaction sa;
 		if (sig == SIGKILL || sig == SIGSTOP || ::sigaction(sig, nullptr, &sa) < 0)
 			continue;
+		/* Fault signals come from the faulting instruction, not while a
+		 * thread waits in a system call: their handlers (sanitizers and
+		 * crash reporters install them) do not decide restarts. */
+		if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP ||
+		    sig == SIGSYS)
+			continue;
 		if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
 			continue;
 		if (!(sa.sa_flags & SA_RESTART))

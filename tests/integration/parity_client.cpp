@@ -91,8 +91,13 @@ struct Ops {
 	int (*notify)(mqd_t, const struct sigevent *);
 };
 
-/* glibc declares mq_setattr()'s newattr nonnull, and the kernel's answer to
- * NULL is one of the things compared: not a UBSan finding. */
+/* glibc declares mq_getattr()'s attr and mq_setattr()'s newattr nonnull, and
+ * the answers to NULL are among the things compared: not UBSan findings. */
+__attribute__((no_sanitize("undefined"))) int kernelGetattr(mqd_t q, struct mq_attr *a)
+{
+	return ::mq_getattr(q, a);
+}
+
 __attribute__((no_sanitize("undefined"))) int kernelSetattr(mqd_t q, const struct mq_attr *n, struct mq_attr *o)
 {
 	return ::mq_setattr(q, n, o);
@@ -111,7 +116,7 @@ const Ops kKernelOps = {
 	[](mqd_t q, char *p, size_t l, unsigned *pr, const struct timespec *t) {
 		return ::mq_timedreceive(q, p, l, pr, t);
 	},
-	[](mqd_t q, struct mq_attr *a) { return ::mq_getattr(q, a); },
+	kernelGetattr,
 	kernelSetattr,
 	[](mqd_t q, const struct sigevent *e) { return ::mq_notify(q, e); },
 };

@@ -128,6 +128,13 @@ run() {
 		sed 's/^/    /' "$T/out/$name.$mode" "$T/out/$name.$mode.err"
 		return 1
 	fi
+	# LeakSanitizer's note when a thread blocked in the daemon cannot be
+	# stopped for its scan at exit is not output of the program.
+	if [ -n "$sanitized" ]; then
+		grep -v '^==[0-9]*==Running thread [0-9]* was not suspended. False leaks are possible.$' \
+			"$T/out/$name.$mode.err" >"$T/out/$name.$mode.err2"
+		mv "$T/out/$name.$mode.err2" "$T/out/$name.$mode.err"
+	fi
 	if [ -s "$T/out/$name.$mode.err" ]; then
 		not_ok "$name ($mode) wrote to stderr"
 		sed 's/^/    /' "$T/out/$name.$mode.err"
@@ -153,6 +160,13 @@ empty() { # empty WHAT DIR: no queue left in DIR
 
 for prog in "$@"; do
 	name=$(basename "$prog")
+	# AddressSanitizer cannot unwind an asynchronous cancellation (its own
+	# CHECK fails in the fake stack); the normal build runs this program.
+	case $sanitized$name in
+	yes*cancel)
+		ok "$name # SKIP asynchronous cancellation under AddressSanitizer"
+		continue ;;
+	esac
 	run kernel "$prog" || continue
 	empty "$name (kernel): no kernel queue left" "$T/kmq"
 	if run mqfs "$prog"; then
