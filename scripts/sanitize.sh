@@ -4,7 +4,8 @@
 #
 #   sh scripts/sanitize.sh                  # AddressSanitizer + UndefinedBehaviorSanitizer,
 #                                           # every suite, in build-asan
-#   sh scripts/sanitize.sh --tsan           # ThreadSanitizer, the concurrency suites, in build-tsan
+#   sh scripts/sanitize.sh --tsan           # ThreadSanitizer, the concurrency suites (unit,
+#                                           # stress), in build-tsan
 #   sh scripts/sanitize.sh -- --suite unit  # extra arguments go to meson test
 #
 # The build option is meson's own: -Db_sanitize=address,undefined (or
@@ -47,10 +48,12 @@ export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$(pwd)/tests/lsan.supp:print_s
 export MQFS_SANITIZED=$kind
 set +e
 if [ "$kind" = tsan ]; then
-	# The concurrency suites: the core's waiters and timer, and the
-	# daemon under the client parity and stress loads.
+	# The concurrency suites: the core's waiters and timer, and a TSan
+	# daemon and clients under the stress loads. (Not parity-client: TSan
+	# defers asynchronous signal handlers to its own safe points, which
+	# changes what the signal scenarios observe, on both sides.)
 	meson test -C "$dir" --no-rebuild --print-errorlogs --timeout-multiplier 3 \
-		unit parity-client stress "$@"
+		unit stress "$@"
 else
 	meson test -C "$dir" --no-rebuild --print-errorlogs --timeout-multiplier 3 "$@"
 fi
