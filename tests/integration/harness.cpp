@@ -628,7 +628,12 @@ void waitNextSecond()
 	}
 }
 
-Obs runAs(uid_t id, const std::function<Obs()> &fn, unsigned long rlimitMsgqueue)
+namespace {
+
+/* A child with exactly these credentials runs fn; one framed message per
+ * observation line comes back, and the child's status is checked. */
+Obs runWithIds(uid_t uid, gid_t gid, const std::vector<gid_t> &groups, unsigned long rlimitMsgqueue,
+	       const std::function<Obs()> &fn)
 {
 	int p[2];
 	if (::pipe2(p, O_CLOEXEC) < 0)
@@ -651,62 +656,6 @@ Obs runAs(uid_t id, const std::function<Obs()> &fn, unsigned long rlimitMsgqueue
 			if (::setrlimit(RLIMIT_MSGQUEUE, &rl) < 0)
 				put("setrlimit " + rc(-1));
 		}
-		if (::setgroups(0, nullptr) < 0 || ::setresgid(id, id, id) < 0 || ::setresuid(id, id, id) < 0) {
-			put("cannot drop privileges: " + rc(-1));
-		} else {
-			try {
-				for (const auto &s : fn())
-					put(s);
-			} catch (const std::exception &ex) {
-				put(std::string("child exception: ") + ex.what());
-			}
-		}
-		writeAllFd(p[1], out);
-		::_exit(0);
-	}
-	::close(p[1]);
-	const std::string raw = readAllFd(p[0]);
-	::close(p[0]);
-	int st = 0;
-	while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-	}
-	Obs obs;
-	for (size_t off = 0; off + sizeof(uint32_t) <= raw.size();) {
-		uint32_t len;
-		std::memcpy(&len, raw.data() + off, sizeof(len));
-		off += sizeof(len);
-		obs.push_back(raw.substr(off, len));
-		off += len;
-	}
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		obs.push_back("child ended abnormally: status " + std::to_string(st));
-	return obs;
-}
-
-Obs runAsIds(uid_t uid, gid_t gid, const std::vector<gid_t> &groups, const std::function<Obs()> &fn)
-{
-	/* Self-contained on purpose (runAs() stays as it is): one framed
-	 * message per observation line, child status checked. */
-	int p[2];
-	if (::pipe2(p, O_CLOEXEC) < 0)
-		return { "pipe " + rc(-1) };
-	std::fflush(nullptr);
-	const pid_t pid = ::fork();
-	if (pid < 0) {
-		const std::string r = "fork " + rc(-1);
-		::close(p[0]);
-		::close(p[1]);
-		return { r };
-	}
-	if (pid == 0) {
-		::close(p[0]);
-		::prctl(PR_SET_PDEATHSIG, SIGKILL);
-		std::string out;
-		auto put = [&out](const std::string &s) {
-			const uint32_t len = static_cast<uint32_t>(s.size());
-			out.append(reinterpret_cast<const char *>(&len), sizeof(len));
-			out += s;
-		};
 		if (::setgroups(groups.size(), groups.data()) < 0 || ::setresgid(gid, gid, gid) < 0 ||
 		    ::setresuid(uid, uid, uid) < 0) {
 			put("cannot take the credentials: " + rc(-1));
@@ -738,6 +687,18 @@ Obs runAsIds(uid_t uid, gid_t gid, const std::vector<gid_t> &groups, const std::
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		obs.push_back("child ended abnormally: status " + std::to_string(st));
 	return obs;
+}
+
+} /* namespace */
+
+Obs runAs(uid_t id, const std::function<Obs()> &fn, unsigned long rlimitMsgqueue)
+{
+	return runWithIds(id, id, {}, rlimitMsgqueue, fn);
+}
+
+Obs runAsIds(uid_t uid, gid_t gid, const std::vector<gid_t> &groups, const std::function<Obs()> &fn)
+{
+	return runWithIds(uid, gid, groups, 0, fn);
 }
 
 Obs shell(const Side &side, const std::string &script)
