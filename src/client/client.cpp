@@ -163,6 +163,13 @@ auto restarting(F call)
 	}
 }
 
+/* A failed receive read: not a queue of ours (a pipe, a directory, another
+ * file) is EBADF, as the kernel says for an fd that is not a queue. */
+int readError(int e)
+{
+	return e == ESPIPE || e == EISDIR || e == EINVAL || e == ENXIO ? -EBADF : -e;
+}
+
 int fileFlags(int fd)
 {
 	int fl = ::fcntl(fd, F_GETFL);
@@ -562,13 +569,8 @@ ssize_t timedreceive(int fd, char *msg, size_t len, unsigned *prio, const struct
 		mqfs_recv_hdr h = {};
 		iovec iov[2] = { { &h, sizeof(h) }, { msg, n } };
 		ssize_t got = ::preadv(fd, iov, n ? 2 : 1, static_cast<off_t>(encodeRecvOffset(deadline, big)));
-		if (got < 0) {
-			int e = errno;
-			/* Not a queue of ours: a pipe, a directory, another file. */
-			if (e == ESPIPE || e == EISDIR || e == EINVAL || e == ENXIO)
-				return -EBADF;
-			return -e;
-		}
+		if (got < 0)
+			return readError(errno);
 		if (static_cast<size_t>(got) < sizeof(h) || h.magic != MQFS_PROTO_MAGIC)
 			return -EBADF;
 		if (h.status == MQFS_RECV_NEED_BIG) {
@@ -667,7 +669,7 @@ ssize_t receiveBatch(int fd, char *buf, size_t len, struct mqfs_msg *msgs, size_
 		const ssize_t got = ::preadv(fd, iov, n ? 2 : 1, static_cast<off_t>(off));
 		if (got < 0) {
 			const int e = errno;
-			if (e == ESPIPE || e == EISDIR || e == EINVAL || e == ENXIO)
+			if (readError(e) == -EBADF)
 				return -EBADF;
 			if (e == EAGAIN && deadline) {
 				const int fl = fileFlags(fd);

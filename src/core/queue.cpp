@@ -126,13 +126,7 @@ int Queue::send(Message &msg, unsigned prio, const Sender &sender, Waiter *w, Wa
 		return kParked;
 	}
 
-	if (Waiter *r = firstLiveLocked(receivers_, wake)) {
-		/* pipelined_send(): straight to the receiver, nothing stored. */
-		r->setMessage(std::move(msg), prio);
-		finishLocked(r, 0, wake);
-	} else {
-		storeLocked(std::move(msg), prio, false, &sender, wake);
-	}
+	deliverLocked(std::move(msg), prio, sender, wake);
 	touchAMCLocked();
 	wake.readinessChanged(shared_from_this());
 	return 0;
@@ -168,6 +162,17 @@ int Queue::receive(std::size_t bufLen, Message &out, unsigned &prio, Waiter *w, 
 	return 0;
 }
 
+void Queue::deliverLocked(Message msg, unsigned prio, const Sender &sender, WakeList &wake)
+{
+	if (Waiter *r = firstLiveLocked(receivers_, wake)) {
+		/* pipelined_send(): straight to the receiver, nothing stored. */
+		r->setMessage(std::move(msg), prio);
+		finishLocked(r, 0, wake);
+	} else {
+		storeLocked(std::move(msg), prio, false, &sender, wake);
+	}
+}
+
 void Queue::admitSenderLocked(WakeList &wake)
 {
 	/* pipelined_receive(): one blocked sender moves in, with no notification. */
@@ -194,12 +199,7 @@ std::size_t Queue::sendMany(std::span<BatchItem> items, const Sender &sender, in
 			stop = -EAGAIN;
 			break;
 		}
-		if (Waiter *r = firstLiveLocked(receivers_, wake)) {
-			r->setMessage(std::move(it.msg), it.prio);
-			finishLocked(r, 0, wake);
-		} else {
-			storeLocked(std::move(it.msg), it.prio, false, &sender, wake);
-		}
+		deliverLocked(std::move(it.msg), it.prio, sender, wake);
 		sent++;
 	}
 	if (sent) {

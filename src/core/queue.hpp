@@ -188,6 +188,9 @@ private:
 			 WakeList &wake) MQFS_REQUIRES(mutex_);
 	void parkLocked(Waiter *w) MQFS_REQUIRES(mutex_);
 	void finishLocked(Waiter *w, int result, WakeList &wake) MQFS_REQUIRES(mutex_);
+	/** \brief A send with room: to the first waiting receiver, else into the store. */
+	void deliverLocked(Message msg, unsigned prio, const Sender &sender, WakeList &wake)
+		MQFS_REQUIRES(mutex_);
 	void admitSenderLocked(WakeList &wake) MQFS_REQUIRES(mutex_);
 	void requeueLocked(Message msg, unsigned prio, WakeList &wake) MQFS_REQUIRES(mutex_);
 	Waiter *firstLiveLocked(std::list<Waiter *> &list, WakeList &wake) MQFS_REQUIRES(mutex_);

@@ -606,6 +606,20 @@ void deliverSignal(const NotifyEvent &ev)
 	::syscall(SYS_pidfd_send_signal, t->pidfd(), ev.reg.signo, &si, 0);
 }
 
+namespace {
+
+/* The caller's buffer is larger than its read, and mq_msgsize does not fit
+ * the read: the library must take the staged way. Nothing is taken. */
+void replyNeedBig(fuse_req_t req)
+{
+	mqfs_recv_hdr h = {};
+	h.status = MQFS_RECV_NEED_BIG;
+	h.magic = MQFS_PROTO_MAGIC;
+	fuse_reply_buf(req, reinterpret_cast<const char *>(&h), sizeof(h));
+}
+
+} /* namespace */
+
 void readReceive(fuse_req_t req, View &v, size_t size, const ReadCommand &cmd, bool nonblock)
 {
 	if (!v.canRead())
@@ -616,10 +630,7 @@ void readReceive(fuse_req_t req, View &v, size_t size, const ReadCommand &cmd, b
 	/* The caller's buffer is larger than one read; if mq_msgsize does not
 	 * fit in this one, the library must go the staged way (RECV_BEGIN). */
 	if (cmd.bigBuffer && bufLen < static_cast<size_t>(v.queue->attr().msgsize)) {
-		mqfs_recv_hdr h = {};
-		h.status = MQFS_RECV_NEED_BIG;
-		h.magic = MQFS_PROTO_MAGIC;
-		return (void)fuse_reply_buf(req, reinterpret_cast<const char *>(&h), sizeof(h));
+		return replyNeedBig(req);
 	}
 	doReceive(req, v, bufLen, cmd.deadline, nonblock, replyInline, nullptr);
 }
@@ -679,10 +690,7 @@ void readReceiveBatch(fuse_req_t req, View &v, size_t size, const ReadCommand &c
 	if (bufLen < MQFS_BATCH_REC_SIZE(v.queue->attr().msgsize)) {
 		if (!cmd.bigBuffer)
 			return replyErr(req, -EMSGSIZE);
-		mqfs_recv_hdr h = {};
-		h.status = MQFS_RECV_NEED_BIG;
-		h.magic = MQFS_PROTO_MAGIC;
-		return (void)fuse_reply_buf(req, reinterpret_cast<const char *>(&h), sizeof(h));
+		return replyNeedBig(req);
 	}
 	thread_local std::vector<BatchItem> items;
 	items.clear();
